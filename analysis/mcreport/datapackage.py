@@ -165,12 +165,16 @@ def validate(root: Path | None = None, names: list[str] | None = None) -> list[P
             report = resource.validate()
         for task in report.tasks:
             for err in task.errors:
+                message = f"{err.title}: {err.note}"
+                if err.type == "primary-key":
+                    key = ", ".join(res["schema"].get("primaryKey", []))
+                    message = f"duplicate primary key ({key}): {err.note}"
                 problems.append(
                     Problem(
                         rel,
                         getattr(err, "row_number", None),
                         getattr(err, "field_name", None),
-                        f"{err.title}: {err.note}",
+                        message,
                     )
                 )
         if not report.tasks:

@@ -61,8 +61,10 @@ def new(width: str = "full", height: float = 3.6, **kwargs):
     return plt.subplots(figsize=(WIDTHS[width], height), layout="constrained", **kwargs)
 
 
-def finish(fig, name: str, source: str, folder: Path | None = None) -> Path:
-    """Add the source line, save SVG and PDF for the book, and return the SVG path."""
+def finish(fig, name: str, source: str, folder: Path | None = None) -> None:
+    """Add the source line and save ``<name>.svg`` and ``<name>.pdf`` for the book.
+
+    Returns nothing, so that a notebook cell ending with it shows only the figure."""
     if not source.strip():
         raise ValueError(f"figure {name!r} needs a source line")
     fig.text(0.0, -0.01, f"Source: {source}", ha="left", va="top", fontsize=7.5, color="#444444",
@@ -73,4 +75,3 @@ def finish(fig, name: str, source: str, folder: Path | None = None) -> Path:
     fig.savefig(svg, bbox_inches="tight", metadata={"Date": None})
     fig.savefig(folder / f"{name}.pdf", bbox_inches="tight",
                 metadata={"CreationDate": None, "ModDate": None})
-    return svg
