@@ -1,0 +1,91 @@
+"""Sessions of the report. Run them with ``scripts/nox -s NAME`` (sets up nox itself).
+
+- ``tests``: unit tests of the analysis package, data-package validation, references, and nbval
+  (every notebook re-executed and compared with its stored outputs).
+- ``book``: clean HTML build, executing every notebook, warnings as errors -> ``_build/html``.
+- ``pdf``: the PDF through LaTeX -> ``_build/pdf/microcredentials-report.pdf``.
+- ``lint``: ruff over the package, tests, notebooks and this file.
+- ``data``: rebuild ``data/`` from raw official files (default ``--raw ../shared/sources``) or
+  from the Eurostat API (``scripts/nox -s data -- --online``).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["lint", "tests", "book"]
+nox.options.error_on_missing_interpreters = True
+
+PYTHON = "3.11"
+ROOT = Path(__file__).parent
+LOCK = "requirements/book.lock"
+APT = [line.strip() for line in (ROOT / "requirements/apt.txt").read_text().splitlines()
+       if line.strip() and not line.startswith("#")]
+TEX_PACKAGES = [p for p in APT if p.startswith(("texlive", "latexmk"))]
+BUILD_FLAGS = ["-n", "-W", "--keep-going"]
+
+
+def install(session: nox.Session) -> None:
+    """The locked environment plus the analysis package (editable, no dependencies)."""
+    session.install("-r", LOCK)
+    session.install("--no-deps", "-e", ".")
+
+
+def notebooks() -> list[str]:
+    return sorted(str(p) for p in (ROOT / "analysis").glob("*.ipynb"))
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Unit, data and reference tests, and nbval on every analysis notebook."""
+    install(session)
+    session.run(
+        "pytest", "tests", *notebooks(), "--nbval", "--nbval-sanitize-with",
+        "tests/nbval_sanitize.cfg", "-p", "no:cacheprovider", *session.posargs,
+    )
+
+
+@nox.session(python=PYTHON)
+def book(session: nox.Session) -> None:
+    """Clean HTML build of the whole book (fresh execution of every notebook)."""
+    install(session)
+    session.run("jupyter-book", "build", ".", *BUILD_FLAGS, "--all", *session.posargs)
+    session.log(f"HTML: {ROOT / '_build' / 'html' / 'index.html'}")
+
+
+@nox.session(python=PYTHON)
+def pdf(session: nox.Session) -> None:
+    """The report as a PDF, through LaTeX."""
+    missing = [tool for tool in ("latexmk", "pdflatex") if shutil.which(tool) is None]
+    if missing:
+        session.error(
+            f"TeX Live is missing ({', '.join(missing)} not found). Install it with:\n"
+            f"  sudo apt-get install -y {' '.join(TEX_PACKAGES)}"
+        )
+    install(session)
+    session.run("jupyter-book", "build", ".", "--builder", "pdflatex", *BUILD_FLAGS,
+                *session.posargs)
+    built = ROOT / "_build" / "latex" / "microcredentials-report.pdf"
+    target = ROOT / "_build" / "pdf" / built.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(built, target)
+    session.log(f"PDF: {target}")
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff over the package, the tests, the notebooks and this file."""
+    install(session)
+    session.run("ruff", "check", "analysis", "tests", "noxfile.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def data(session: nox.Session) -> None:
+    """Rebuild the datasets in data/ from raw files or the Eurostat API, then revalidate."""
+    install(session)
+    args = session.posargs or ["--raw", "../shared/sources"]
+    session.run("python", "-m", "mcreport.prepare", *args)
