@@ -18,7 +18,7 @@ import pandas as pd
 
 from .. import datapackage
 from ..paths import data_dir
-from . import datasets, eurostat
+from . import datasets, elm, eurostat
 
 VERIFIED_COPY = "verified-copy"
 VERIFIED = "verified"
@@ -30,6 +30,8 @@ SOURCES = {
     "oecd_adult_learning": ("oecd-priorities-for-adult-learning", "oecd2019pal"),
     "oecd_adult_learning_indicators": ("oecd-priorities-for-adult-learning", "oecd2019pal"),
     "google_trends_learning": ("google-trends-learning", "googletrends_learning"),
+    "elm_vocabularies": ("eu-elm-vocabularies", "ec_elm_vocabularies"),
+    "annex1_elm_mapping": ("eu-elm-sample-microcredential", "ec_elm_sample_microcredential"),
 }
 
 
@@ -72,6 +74,11 @@ def from_raw(raw: Path) -> dict[str, tuple[pd.DataFrame, datasets.Tally]]:
     }
     out["google_trends_learning"] = datasets.make_trends(
         trends, source="googletrends_learning", status=VERIFIED_COPY)
+    folders = [raw / SOURCES[name][0] for name in ("elm_vocabularies", "annex1_elm_mapping")]
+    print(f"[elm] reading {folders[0]} and {folders[1]}", flush=True)
+    out.update(elm.from_raw(*folders, source_vocabularies="ec_elm_vocabularies",
+                            source_sample="ec_elm_sample_microcredential", status=VERIFIED_COPY,
+                            secondhand_status="partly-secondhand"))
     return out
 
 
