@@ -58,6 +58,8 @@ def test_annex1_mapping(raw_dir):
     assert rows.loc["I-M07", "sample_value"] == "2 European Credit Transfer System ; PT60H"
     assert rows.loc["I-M07", "vocabularies"] == "credit-points"
     assert rows.loc["I-M08", "vocabularies"] == "eqf ; nqf"
+    assert rows.loc["I-M08", "concept_uris"] == ("http://data.europa.eu/snb/eqf/6 ; "
+                                                 "http://data.europa.eu/snb/qdr/c_c392e7a2")
     assert rows.loc["I-M08", "elm_classes"] == "Qualification"
     assert rows.loc["I-M03", "vocabularies"] == "authority/country ; authority/atu"
     assert rows.loc["I-M06", "sample_value"] == "Outcome A | Outcome B"

@@ -228,8 +228,10 @@ def make_annex1_mapping(
                 raise ValueError(f"element {number}: {path} is not named in the table")
         notes = []
         vocabs = []
+        uris = []
         for path in paths:
             for concept in _concepts(_resolve(sample, path)):
+                uris.append(concept["id"])
                 scheme = concept.get("inScheme", {}).get("id", "")
                 vocab = _vocabulary(scheme, schemes)
                 if vocab:
@@ -264,6 +266,7 @@ def make_annex1_mapping(
             "elm_properties": " ; ".join(paths),
             "elm_classes": " ; ".join(dict.fromkeys(_class_of(sample, p) for p in paths)),
             "vocabularies": " ; ".join(dict.fromkeys(vocabs)),
+            "concept_uris": " ; ".join(uris),
             "sample_value": " ; ".join(_text(_resolve(sample, p)) for p in paths),
             "note": " ".join(notes),
             "source": source,
