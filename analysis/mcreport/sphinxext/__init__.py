@@ -96,6 +96,9 @@ def _outdated(app: Sphinx, env: BuildEnvironment, added, changed, removed) -> li
 
 
 def setup(app: Sphinx) -> dict:
+    from . import tables  # imports note_input from this module
+
+    tables.setup(app)
     app.connect("env-before-read-docs", _notebooks_first)
     app.connect("doctree-read", _record)
     app.connect("env-purge-doc", _purge)
