@@ -166,6 +166,9 @@ def validate(root: Path | None = None, names: list[str] | None = None) -> list[P
         for task in report.tasks:
             for err in task.errors:
                 message = f"{err.title}: {err.note}"
+                cell = getattr(err, "cell", None)
+                if cell is not None and err.type != "primary-key":
+                    message += f" (cell value {cell!r})"
                 if err.type == "primary-key":
                     key = ", ".join(res["schema"].get("primaryKey", []))
                     message = f"duplicate primary key ({key}): {err.note}"
