@@ -63,11 +63,12 @@ def test_sdmx_csv(raw_dir):
 def test_labelled_csv_online_learning(raw_dir):
     raw = eurostat.read_labelled_csv(next((raw_dir / "eurostat-isoc_ci_ac_i").glob("*.csv")))
     tidy, tally = datasets.make_online_learning(raw, source="k", status="verified")
-    assert tally.raw == 7 and tally.kept == 4
+    assert tally.raw == 8 and tally.kept == 5
     assert tally.dropped == {"activity other than a learning activity": 1,
                              "year other than 2015 or 2019": 1, "not available (:)": 1}
     assert set(tidy.geo) == {"BE", "EL", "UK"}
     assert tidy.set_index(["geo", "year"]).loc[("EL", 2019), "flag"] == "b"
+    assert set(tidy.indicator) == {"I_IUOLC", "I_IUOLM", "I_IUOLANY"}
 
 
 def test_oecd(raw_dir):

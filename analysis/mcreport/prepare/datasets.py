@@ -21,7 +21,7 @@ ONLINE_LEARNING_INDICATORS = {
     "Internet use: online learning material": "I_IUOLM",
     "Internet use: communicating with instructors or students using educational websites/portals":
         "I_IUOCIS",
-    "Internet use: any of the learning activities i_iuolc, i_iuolm or i_iuocis": "I_IUOLANY",
+    "Internet use: any of the learning activities i_iuolc, i_iuolm, i_iuocis": "I_IUOLANY",
 }
 ONLINE_LEARNING_CODES = set(ONLINE_LEARNING_INDICATORS.values())
 ONLINE_LEARNING_YEARS = (2015, 2019)
