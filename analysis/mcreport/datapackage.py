@@ -81,7 +81,46 @@ def fragments(root: Path | None = None) -> list[dict]:
     return out
 
 
+def _not_utf8(data: bytes) -> tuple[int, str] | None:
+    """``(line, what)`` where ``data`` stops being UTF-8, or None when it is UTF-8."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return line, (f"column {column}: byte 0x{data[exc.start]:02x} is not UTF-8 "
+                      "(save the file as UTF-8)")
+    return None
+
+
+def _header_problems(rel: str, content: bytes, fields: list[str]) -> list[Problem]:
+    """The header row against the schema's field names: missing, unknown, repeated, moved."""
+    import csv
+    import io
+
+    first = content.decode("utf-8").splitlines()[:1]
+    header = next(csv.reader(io.StringIO(first[0]))) if first else []
+    out = []
+    for number, label in enumerate(header, start=1):
+        if label not in fields:
+            out.append(Problem(rel, 1, label or None,
+                               f"header, column {number}: unknown column {label!r} (not a field of "
+                               "the schema)"))
+        elif header.count(label) > 1 and header.index(label) != number - 1:
+            out.append(Problem(rel, 1, label, f"header, column {number}: column {label!r} repeated"))
+    for field in fields:
+        if field not in header:
+            out.append(Problem(rel, 1, field, f"header: column {field!r} of the schema is missing"))
+    if not out and header != fields:
+        out.append(Problem(rel, 1, None, f"header: columns {header} are not in the schema's order "
+                                         f"{fields}"))
+    return out
+
+
 def _count_rows(path: Path) -> int:
+    problem = _not_utf8(path.read_bytes())
+    if problem:
+        raise DataPackageError(f"{path}, line {problem[0]}: {problem[1]}")
     with path.open(encoding="utf-8", newline="") as fh:
         import csv
 
@@ -158,6 +197,19 @@ def validate(root: Path | None = None, names: list[str] | None = None) -> list[P
         if not file.is_file():
             problems.append(Problem(rel, None, None, f"file of resource {res['name']!r} is missing"))
             continue
+        content = file.read_bytes()
+        if not content:
+            problems.append(Problem(rel, 1, None, "the file is empty (no header row, no data)"))
+            continue
+        encoding = _not_utf8(content)
+        if encoding:
+            problems.append(Problem(rel, encoding[0], None, encoding[1]))
+            continue
+        header = _header_problems(rel, content, [f["name"] for f in res["schema"]["fields"]])
+        if header:  # the columns do not line up with the schema: cell checks would only add noise
+            problems.extend(header)
+            continue
+        found: list[Problem] = []
         desc = {k: v for k, v in res.items() if k not in ("rows",)}
         desc["path"] = str(file)
         with system.use_context(trusted=True):
@@ -166,13 +218,16 @@ def validate(root: Path | None = None, names: list[str] | None = None) -> list[P
         for task in report.tasks:
             for err in task.errors:
                 message = f"{err.title}: {err.note}"
+                if err.type in ("hash-count", "byte-count"):
+                    message += (f" (the file differs from its entry in data/{DESCRIPTOR}: "
+                                "run `python -m mcreport` after changing it)")
                 cell = getattr(err, "cell", None)
                 if cell is not None and err.type != "primary-key":
                     message += f" (cell value {cell!r})"
                 if err.type == "primary-key":
                     key = ", ".join(res["schema"].get("primaryKey", []))
                     message = f"duplicate primary key ({key}): {err.note}"
-                problems.append(
+                found.append(
                     Problem(
                         rel,
                         getattr(err, "row_number", None),
@@ -181,14 +236,17 @@ def validate(root: Path | None = None, names: list[str] | None = None) -> list[P
                     )
                 )
         if not report.tasks:
-            problems.extend(Problem(rel, None, None, str(e)) for e in report.errors)
-        expected_rows = res.get("rows")
-        if expected_rows is not None and not problems:
+            found.extend(Problem(rel, None, None, str(e)) for e in report.errors)
+        if not found:
             actual = _count_rows(file)
-            if actual != expected_rows:
-                problems.append(
+            expected_rows = res.get("rows")
+            if actual == 0:
+                found.append(Problem(rel, 2, None, "no data rows below the header"))
+            elif expected_rows is not None and actual != expected_rows:
+                found.append(
                     Problem(rel, None, None, f"has {actual} rows, descriptor says {expected_rows}")
                 )
+        problems.extend(found)
     return problems
 
 
