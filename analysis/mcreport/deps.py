@@ -33,9 +33,26 @@ class DependencyError(Exception):
     """A notebook's inputs cannot be determined statically."""
 
 
+def _stat_key(path: Path) -> tuple[str, int, int]:
+    st = path.stat()
+    return str(path), st.st_mtime_ns, st.st_size
+
+
+@lru_cache(maxsize=256)
+def _code_cells(path: str, mtime_ns: int, size: int) -> tuple[str, ...]:
+    with open(path, encoding="utf-8") as fh:
+        nb = json.load(fh)
+    if nb.get("nbformat") != 4:
+        nb = nbformat.reads(json.dumps(nb), as_version=4)
+    return tuple(
+        "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+        for c in nb["cells"] if c.get("cell_type") == "code"
+    )
+
+
 def code_cells(path: Path) -> list[str]:
-    nb = nbformat.read(path, as_version=4)
-    return [c.source for c in nb.cells if c.cell_type == "code"]
+    # read once per version of the file: the build asks for every notebook on every build
+    return list(_code_cells(*_stat_key(Path(path))))
 
 
 def resources_read(path: Path) -> list[str]:
@@ -104,8 +121,20 @@ def package_modules(sources: list[str], root: Path | None = None) -> list[Path]:
                 continue
             seen[name] = file
             modname = name + (".__init__" if file.name == "__init__.py" else "")
-            todo |= _imports(ast.parse(file.read_text(encoding="utf-8")), modname)
+            todo |= _module_imports(*_stat_key(file), modname)
     return sorted(set(seen.values()))
+
+
+@lru_cache(maxsize=256)
+def _module_imports(path: str, mtime_ns: int, size: int, modname: str) -> frozenset[str]:
+    return frozenset(_imports(ast.parse(Path(path).read_text(encoding="utf-8")), modname))
+
+
+@lru_cache(maxsize=8)
+def _descriptors(path: str, mtime_ns: int, size: int) -> dict[str, str]:
+    """``{resource name: canonical JSON of its descriptor}`` of ``data/datapackage.json``."""
+    package = json.loads(Path(path).read_text(encoding="utf-8"))
+    return {r["name"]: json.dumps(r, sort_keys=True) for r in package.get("resources", [])}
 
 
 @lru_cache(maxsize=256)
@@ -126,16 +155,13 @@ def inputs(path: Path, root: Path | None = None) -> dict[str, str]:
     sources = code_cells(path)
     out = {"code": hashlib.sha256("\n\x00".join(sources).encode()).hexdigest()}
     descriptor_path = root / "data" / "datapackage.json"
-    descriptors = {}
-    if descriptor_path.is_file():
-        package = json.loads(descriptor_path.read_text(encoding="utf-8"))
-        descriptors = {r["name"]: r for r in package.get("resources", [])}
+    descriptors = _descriptors(*_stat_key(descriptor_path)) if descriptor_path.is_file() else {}
     for name in resources_read(path):
-        res = descriptors.get(name)
-        blob = json.dumps(res, sort_keys=True) if res else "missing"
-        out[f"resource:{name}"] = hashlib.sha256(blob.encode()).hexdigest()
-        if res:
-            out[f"data/{res['path']}"] = file_hash(root / "data" / res["path"])
+        blob = descriptors.get(name)
+        out[f"resource:{name}"] = hashlib.sha256((blob or "missing").encode()).hexdigest()
+        if blob:
+            rel = json.loads(blob)["path"]
+            out[f"data/{rel}"] = file_hash(root / "data" / rel)
     for file in package_modules(sources, root):
         out[str(file.relative_to(root))] = file_hash(file)
     out[LOCK_FILE] = file_hash(root / LOCK_FILE)
