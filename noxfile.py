@@ -2,7 +2,9 @@
 
 - ``tests``: unit tests of the analysis package, data-package validation, references, and nbval
   (every notebook re-executed and compared with its stored outputs).
-- ``book``: clean HTML build, executing every notebook, warnings as errors -> ``_build/html``.
+- ``book``: clean HTML build, executing every notebook, warnings as errors -> ``_build/html``
+  (published only when the build succeeds; ``-- --incremental`` rebuilds only what changed).
+- ``bench``: times clean and incremental builds, nbval and the PDF on a copy of the book.
 - ``pdf``: the PDF through LaTeX -> ``_build/pdf/microcredentials-report.pdf``.
 - ``lint``: ruff over the package, tests, notebooks and this file.
 - ``data``: rebuild ``data/`` from raw official files (default ``--raw ../shared/sources``) or
@@ -51,10 +53,19 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def book(session: nox.Session) -> None:
-    """Clean HTML build of the whole book (fresh execution of every notebook)."""
+    """Clean HTML build of the whole book (fresh execution of every notebook), published to
+    ``_build/html`` only when it succeeds. ``-- --incremental``: only what changed."""
     install(session)
-    session.run("jupyter-book", "build", ".", *BUILD_FLAGS, "--all", *session.posargs)
+    mode = [] if "--incremental" in session.posargs else ["--all"]
+    session.run("python", "-m", "mcreport.build", "html", *mode, *session.posargs)
     session.log(f"HTML: {ROOT / '_build' / 'html' / 'index.html'}")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Times the author's loop on a temporary copy of the book -> ``_build/bench.json``, ``.md``."""
+    install(session)
+    session.run("python", "-m", "mcreport.bench", *session.posargs)
 
 
 @nox.session(python=PYTHON)
