@@ -1,0 +1,142 @@
+"""Incremental builds re-execute exactly what a change affects, and pasted values are current.
+
+One tiny book (:mod:`tests.tinybook`: notebooks ``a`` reads ``alpha``, ``b`` reads ``beta``, ``c``
+reads both and writes a figure file; ``book/page.md`` pastes ``a_total`` and ``b_max``) is built
+clean once with the build driver; each test changes one thing, builds incrementally and checks
+which notebooks were executed (from the lines myst-nb prints) and what the published site shows.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mcreport import datapackage
+from mcreport.bench import site_differences
+
+from .tinybook import TinyBook, html_text, make_book, tiny_book_fixture  # noqa: F401 (the fixture)
+
+pytestmark = pytest.mark.slow
+
+
+def test_clean_build_executes_every_notebook_and_publishes(tiny_book: TinyBook):
+    assert sorted(tiny_book.clean.executed) == ["a", "b", "c"]
+    assert "3 notebook(s) executed" in tiny_book.clean.log
+    assert (tiny_book.root / "_build" / "html" / "index.html").is_file()
+    assert tiny_book.pasted() == ("32.9", "4.5")
+    assert tiny_book.figure() == "32.9"
+
+
+def test_no_change_executes_nothing(tiny_book: TinyBook):
+    tiny_book.settle()
+    result = tiny_book.build()
+    assert result.ok, result.log[-3000:]
+    assert result.executed == []
+    assert tiny_book.pasted() == ("32.9", "4.5")
+
+
+def test_prose_edit_executes_nothing_and_updates_the_page(tiny_book: TinyBook):
+    tiny_book.settle()
+    with tiny_book.edited("book/page.md", "largest value", "highest value"):
+        result = tiny_book.build()
+        assert result.ok, result.log[-3000:]
+        assert result.executed == []
+        assert "the highest value is 4.5" in tiny_book.text()
+        assert tiny_book.pasted() == ("32.9", "4.5")
+
+
+def test_code_edit_executes_that_notebook_only_and_repastes(tiny_book: TinyBook):
+    tiny_book.settle()
+    new = 'beta = load("beta")\nglue("b_max", beta.value.max() + 10)'
+    with tiny_book.cell_edited("analysis/b.ipynb", 2, new):
+        result = tiny_book.build()
+        assert result.ok, result.log[-3000:]
+        assert result.executed == ["b"]
+        assert tiny_book.pasted() == ("32.9", "14.5")
+
+
+def test_data_edit_executes_exactly_its_readers_and_every_pasted_value_is_new(tiny_book: TinyBook):
+    tiny_book.settle()
+    with tiny_book.edited("data/alpha.csv", "17.1", "18.1"):
+        datapackage.write(tiny_book.root / "data")  # as `python -m mcreport` after a data change
+        result = tiny_book.build()
+        assert result.ok, result.log[-3000:]
+        assert sorted(result.executed) == ["a", "c"]  # b reads beta only
+        assert tiny_book.pasted() == ("33.9", "4.5")  # pasted on another page: current
+        assert tiny_book.figure() == "33.9"  # the figure page was written again with the new file
+        assert tiny_book.glue("a")["a_total"] == "33.9"
+
+
+def test_data_edit_without_new_descriptor_fails_naming_the_file(tiny_book: TinyBook):
+    tiny_book.settle()
+    before = tiny_book.site("book/page").read_bytes()
+    with tiny_book.edited("data/beta.csv", "4.5", "4.6"):
+        result = tiny_book.build()
+        assert not result.ok
+        assert result.executed == []  # b is executed and stops at load("beta")
+        assert "data/beta.csv" in result.log and "hash" in result.log.lower()
+        assert tiny_book.site("book/page").read_bytes() == before
+
+
+def test_package_module_edit_executes_the_notebooks_importing_it(tiny_book: TinyBook):
+    tiny_book.settle()
+    with tiny_book.edited("analysis/mcreport/glue.py", '"""Glue values', '"""Glue (edited) values'):
+        result = tiny_book.build()
+        assert result.ok, result.log[-3000:]
+        assert sorted(result.executed) == ["a", "b"]  # c does not import mcreport.glue
+
+
+def test_lock_edit_executes_every_notebook(tiny_book: TinyBook):
+    tiny_book.settle()
+    with tiny_book.edited("requirements/book.lock", "example==1.0", "example==1.1"):
+        result = tiny_book.build()
+        assert result.ok, result.log[-3000:]
+        assert sorted(result.executed) == ["a", "b", "c"]
+
+
+def test_failed_build_leaves_the_published_site_and_fails_until_fixed(tiny_book: TinyBook):
+    tiny_book.settle()
+    published = tiny_book.root / "_build" / "html"
+    before = {p.relative_to(published): p.read_bytes() for p in published.rglob("*.html")}
+    new = 'beta = load("beta")\nglue("b_max", 99.0)\n1 / 0'
+    with tiny_book.cell_edited("analysis/b.ipynb", 2, new):
+        first = tiny_book.build()
+        assert not first.ok
+        assert "ZeroDivisionError" in first.log and "analysis/b.ipynb" in first.log
+        assert "the published output is unchanged" in first.log
+        after = {p.relative_to(published): p.read_bytes() for p in published.rglob("*.html")}
+        assert after == before
+        assert tiny_book.pasted() == ("32.9", "4.5")
+        second = tiny_book.build()  # nothing changed: still failing, and nothing else re-executed
+        assert not second.ok and second.executed == []
+    fixed = tiny_book.build()
+    assert fixed.ok, fixed.log[-3000:]
+    assert fixed.executed == ["b"]  # the environment of the last good build was kept
+    assert tiny_book.pasted() == ("32.9", "4.5")
+
+
+def test_warning_fails_every_incremental_build_until_fixed(tiny_book: TinyBook):
+    tiny_book.settle()
+    with tiny_book.edited("book/page.md", "{ref}`sec-page`", "{ref}`sec-nowhere`"):
+        assert not tiny_book.build().ok
+        again = tiny_book.build()  # the page did not change, but it warned last time
+        assert not again.ok and "sec-nowhere" in again.log
+    assert tiny_book.build().ok
+
+
+def test_two_clean_builds_are_identical_and_match_the_incremental_one(tiny_book: TinyBook, tmp_path):
+    """Same sources, two clean builds: same glued values, same site apart from timestamps. The
+    book edited, rebuilt incrementally and edited back publishes the same site as well."""
+    tiny_book.settle()
+    other = TinyBook(make_book(tmp_path / "book"))
+    result = other.build("--all")
+    assert result.ok, result.log[-3000:]
+    assert {name: other.glue(name) for name in ("a", "b")} == tiny_book.first_glue
+    assert site_differences(tiny_book.first_site, other.root / "_build" / "html") == []
+    # After edits and incremental rebuilds back to the same sources, every page reads the same.
+    # (Not byte for byte: Sphinx keeps words no page has any more in the search index, and adds a
+    # ?v= checksum to a stylesheet that a clean build writes after the pages.)
+    incremental, clean = tiny_book.root / "_build" / "html", other.root / "_build" / "html"
+    pages = sorted(p.relative_to(clean) for p in clean.rglob("*.html"))
+    assert pages == sorted(p.relative_to(incremental) for p in incremental.rglob("*.html"))
+    for page in pages:
+        assert html_text(incremental / page) == html_text(clean / page), page
