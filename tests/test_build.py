@@ -204,3 +204,22 @@ def test_bench_edits(tmp_path):
     page.write_text("# T\n")
     bench.edit_prose(page)
     assert page.read_text().startswith("# T\n") and "prose edit" in page.read_text()
+
+
+def test_pasted_notebooks_of_a_notebook_read_markdown_only_and_fast(tmp_path):
+    """A notebook's stored outputs (long unbroken base64) are not scanned for pasted glue."""
+    import time
+
+    from mcreport import deps
+
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "markdown", "metadata": {}, "id": "m",
+         "source": ["Pasted: {glue:text}`other.ipynb::k:.1f`."]},
+        {"cell_type": "code", "metadata": {}, "id": "c", "execution_count": 1, "source": "1",
+         "outputs": [{"output_type": "display_data", "metadata": {},
+                      "data": {"image/png": "A" * 2_000_000, "text/plain": "x.ipynb::k"}}]}]}
+    path = tmp_path / "x.ipynb"
+    path.write_text(json.dumps(nb))
+    start = time.perf_counter()
+    assert [p.name for p in deps.pasted_notebooks(path)] == ["other.ipynb"]
+    assert time.perf_counter() - start < 2

@@ -25,8 +25,12 @@ LOCK_FILE = "requirements/book.lock"
 PACKAGE = "mcreport"
 _LOAD_CALL = re.compile(r"""\bload\(\s*["']([A-Za-z0-9_]+)["']""")
 _ANY_LOAD = re.compile(r"\bload\(")
-_GLUE_REF = re.compile(r"([^\s`<>:]+\.ipynb)::")
-_GLUE_DOC = re.compile(r":doc:\s*(\S+\.ipynb)")
+# A pasted value names its notebook right after the role's backtick, or in the glue directive's
+# argument or :doc: option. Matching starts at a backtick or a line start, never inside long
+# unbroken text (a notebook's stored outputs), so the scan stays linear.
+_GLUE_REF = re.compile(r"`([^\s`<>:]+\.ipynb)::")
+_GLUE_ARG = re.compile(r"^[`:]{3,}\{glue(?::\w+)?\}[ \t]+([^\s`<>:]+\.ipynb)::", re.M)
+_GLUE_DOC = re.compile(r"^[ \t]*:doc:[ \t]*(\S+\.ipynb)", re.M)
 
 
 class DependencyError(Exception):
@@ -174,10 +178,18 @@ def fingerprint(path: Path, root: Path | None = None) -> str:
 
 
 def pasted_notebooks(page: Path) -> list[Path]:
-    """Notebooks whose glued values a MyST page pastes (``{glue:...}`../x.ipynb::key```)."""
-    text = page.read_text(encoding="utf-8")
+    """Notebooks whose glued values a MyST page (or a notebook's markdown cells) pastes
+    (``{glue:...}`../x.ipynb::key```)."""
+    if page.suffix == ".ipynb":
+        with open(page, encoding="utf-8") as fh:
+            cells = json.load(fh).get("cells", [])
+        text = "\n".join(
+            "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+            for c in cells if c.get("cell_type") == "markdown")
+    else:
+        text = page.read_text(encoding="utf-8")
     found = []
-    for ref in _GLUE_REF.findall(text) + _GLUE_DOC.findall(text):
+    for ref in _GLUE_REF.findall(text) + _GLUE_ARG.findall(text) + _GLUE_DOC.findall(text):
         target = (page.parent / ref).resolve()
         if target not in found:
             found.append(target)
