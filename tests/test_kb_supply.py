@@ -70,13 +70,13 @@ def _keys(cell) -> list[str]:
 def test_every_initiative_is_there(frames):
     df = frames["national_initiatives"]
     assert len(df) == N_INITIATIVES
-    assert dict(zip(df["id"], df["country"])) == INITIATIVE_COUNTRIES
+    assert dict(zip(df["id"], df["country"], strict=False)) == INITIATIVE_COUNTRIES
 
 
 def test_initiative_countries_and_regions(frames):
     df = frames["national_initiatives"]
     assert df["country"].nunique() == N_INITIATIVE_COUNTRIES
-    places = {(c, r if pd.notna(r) else "") for c, r in zip(df["country"], df["region"])}
+    places = {(c, r if pd.notna(r) else "") for c, r in zip(df["country"], df["region"], strict=False)}
     assert len(places) == N_INITIATIVE_PLACES
     for ident, region in REGIONAL.items():
         assert region in df.set_index("id").at[ident, "region"]
@@ -121,7 +121,7 @@ def test_counts_belong_to_initiatives(frames):
     ids = set(frames["national_initiatives"]["id"])
     counts = frames["initiative_counts"]
     assert set(counts["initiative_id"]) <= ids
-    assert all(i.startswith(f"{b}-") for i, b in zip(counts["id"], counts["initiative_id"]))
+    assert all(i.startswith(f"{b}-") for i, b in zip(counts["id"], counts["initiative_id"], strict=False))
 
 
 # --- secondhand and conflicts ----------------------------------------------------------------
