@@ -223,3 +223,32 @@ def test_pasted_notebooks_of_a_notebook_read_markdown_only_and_fast(tmp_path):
     start = time.perf_counter()
     assert [p.name for p in deps.pasted_notebooks(path)] == ["other.ipynb"]
     assert time.perf_counter() - start < 2
+
+
+def test_nothing_changed_since_the_last_good_build_runs_nothing(root, monkeypatch):
+    runs = []
+
+    def fake_build(*args, **kwargs):
+        runs.append(args)
+        return 0, {}
+
+    monkeypatch.setattr(driver, "run_jupyter_book", fake_build)
+    (root / "book").mkdir()
+    (root / "book" / "page.md").write_text("# Page\n")
+    assert driver.build("html", root=root, quiet=True).returncode == 0 and len(runs) == 1
+    again = driver.build("html", root=root, quiet=True)
+    assert again.up_to_date and len(runs) == 1 and "nothing changed" in again.line()
+    assert driver.build("html", root=root, quiet=True, force=True).returncode == 0
+    assert len(runs) == 2
+    (root / "book" / "figures").mkdir()  # what notebooks write does not count
+    (root / "book" / "figures" / "f.svg").write_text("<svg/>")
+    assert driver.build("html", root=root, quiet=True).up_to_date
+    (root / "book" / "page.md").write_text("# Page, edited\n")  # an edit does
+    assert not driver.build("html", root=root, quiet=True).up_to_date and len(runs) == 3
+    (root / "book" / "page.md").unlink()  # so does a deletion
+    assert not driver.build("html", root=root, quiet=True).up_to_date and len(runs) == 4
+    monkeypatch.setattr(driver, "run_jupyter_book", lambda *a, **k: (1, {}))
+    (root / "book" / "new.md").write_text("# New\n")
+    assert driver.build("html", root=root, quiet=True).returncode == 1
+    monkeypatch.setattr(driver, "run_jupyter_book", fake_build)
+    assert not driver.build("html", root=root, quiet=True).up_to_date  # after a failure: runs

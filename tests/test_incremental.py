@@ -28,9 +28,13 @@ def test_clean_build_executes_every_notebook_and_publishes(tiny_book: TinyBook):
 
 def test_no_change_executes_nothing(tiny_book: TinyBook):
     tiny_book.settle()
-    result = tiny_book.build()
+    result = tiny_book.build()  # the driver sees that no file changed: nothing is run
     assert result.ok, result.log[-3000:]
+    assert "nothing changed since the last good build" in result.log
     assert result.executed == []
+    forced = tiny_book.build("--force")  # Sphinx itself finds nothing out of date
+    assert forced.ok, forced.log[-3000:]
+    assert forced.executed == [] and "0 added, 0 changed, 0 removed" in forced.log
     assert tiny_book.pasted() == ("32.9", "4.5")
 
 

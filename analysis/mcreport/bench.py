@@ -7,7 +7,8 @@ working tree is never touched -- and times, with the build driver (:mod:`mcrepor
 
 1. a clean build (wall time, the sum of the notebooks' execution times, and their ratio; where
    the rest of the time goes, from the build log);
-2. a rebuild with no change; 3. after a prose edit of a chapter; 4. after a code edit in one
+2. a rebuild with no change (the driver sees that no file changed), and the same with the Sphinx
+   run forced; 3. after a prose edit of a chapter; 4. after a code edit in one
    notebook; 5. after an edit of one data resource (rows reordered, descriptor rewritten);
 6. the nbval run over every notebook; 7. the PDF build;
 8. a second clean build of the same sources, compared with the first: glued values and HTML
@@ -120,10 +121,12 @@ def build_step(name: str, book: Path, *args: str, expected: list[str] | None = N
     summary_file = work_dir(book) / SUMMARY
     summary_file.unlink(missing_ok=True)
     code, wall, cpu, output = run([sys.executable, "-m", "mcreport.build", target, "-q", *args], book)
-    executed = {}
+    summary = {}
     if summary_file.is_file():
-        executed = json.loads(summary_file.read_text(encoding="utf-8"))["executed"]
-    step = Step(name, wall, cpu, code, executed, expected=expected)
+        summary = json.loads(summary_file.read_text(encoding="utf-8"))
+    step = Step(name, wall, cpu, code, summary.get("executed", {}), expected=expected)
+    if summary.get("up_to_date"):
+        step.note = "no file changed: the build was not run"
     if code:
         step.note = "build failed: " + " | ".join(output.strip().splitlines()[-3:])
     return step
@@ -279,6 +282,9 @@ def bench(repo: Path, ref: str | None, pdf: bool, determinism: bool, keep: bool)
         first_glue = glued_values(book)
 
         steps.append(build_step("no-change rebuild", book, expected=[]))
+        step = build_step("no-change rebuild, Sphinx run forced", book, "--force", expected=[])
+        step.note = "what Sphinx costs when it finds nothing to do"
+        steps.append(step)
         page = prose_page(book)
         edit_prose(page)
         step = build_step("rebuild after a prose edit", book, expected=[])

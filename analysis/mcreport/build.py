@@ -17,6 +17,10 @@ build it is left as it was. The PDF is copied and renamed into place the same wa
 The build lets Python cache bytecode even when ``PYTHONDONTWRITEBYTECODE`` is set: without the
 cache, every build spends seconds compiling Sphinx and every notebook kernel compiling pandas.
 
+When no file of the project changed, appeared or went away since the last good build started,
+the build is not run at all: the published output is current. (Like Sphinx, this relies on
+modification times; ``--force`` runs the build anyway, ``--all`` builds everything.)
+
 Every build prints how many notebooks it executed and the time they took, and writes the same
 figures to ``_build/.work/last-build.json``. Builds of the same checkout wait for each other.
 """
@@ -27,6 +31,7 @@ import argparse
 import ctypes
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -59,12 +64,16 @@ class Result:
     publish: float = 0.0
     executed: dict[str, float] = field(default_factory=dict)  # notebook -> execution seconds
     published: str | None = None
+    up_to_date: bool = False  # nothing changed since the last good build: nothing was run
 
     @property
     def execution(self) -> float:
         return round(sum(self.executed.values()), 2)
 
     def line(self) -> str:
+        if self.up_to_date:
+            return (f"{self.target}: nothing changed since the last good build; {self.published} "
+                    f"is current ({self.wall:.2f} s)")
         state = f"published {self.published}" if self.published else (
             "FAILED; the published output is unchanged" if self.returncode else "not published")
         return (f"{self.target} build{' (clean)' if self.clean else ''}: "
@@ -255,13 +264,55 @@ def publish_pdf(root: Path) -> Path:
 # --- the command -----------------------------------------------------------------------------
 
 
+_NOT_SOURCES = {"_build", "__pycache__", "node_modules"}
+
+
+def source_state(root: Path) -> tuple[int, str]:
+    """(newest modification time, digest of the file list) of everything a build may read: the
+    project's files, without hidden folders, ``_build`` and the figures the notebooks write."""
+    figures = root / "book" / "figures"
+    newest, names = 0, []
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _NOT_SOURCES
+                         and here / d != figures)
+        for name in sorted(files):
+            try:
+                newest = max(newest, (here / name).stat().st_mtime_ns)
+            except OSError:
+                continue
+            names.append(str((here / name).relative_to(root)))
+    return newest, hashlib.sha256("\n".join(names).encode()).hexdigest()
+
+
+def _up_to_date(root: Path, target: str, state: tuple[int, str]) -> bool:
+    """The last build of ``target`` succeeded and no file changed, appeared or went since it
+    started: building again would execute and write nothing."""
+    try:
+        last = json.loads((work_dir(root) / f"last-{target}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    published = root / "_build" / ("html/index.html" if target == "html" else "pdf")
+    return (last.get("returncode") == 0 and bool(last.get("published")) and published.exists()
+            and last.get("sources") == state[1] and state[0] < last.get("started_ns", 0))
+
+
 def build(target: str = "html", clean: bool = False, root: Path | None = None,
-          quiet: bool = False) -> Result:
+          quiet: bool = False, force: bool = False) -> Result:
     root = (root or project_root()).resolve()
     result = Result(target=target, clean=clean)
     start = time.perf_counter()
     with _Lock(root / "_build" / ".work.lock"):
         work = work_dir(root)
+        started_ns = time.time_ns()
+        state = source_state(root)
+        if not (clean or force) and _up_to_date(root, target, state):
+            result.published = "_build/html/index.html" if target == "html" else "_build/pdf"
+            result.up_to_date = True
+            result.wall = time.perf_counter() - start
+            (work / SUMMARY).write_text(json.dumps(asdict(result), indent=2) + "\n",
+                                        encoding="utf-8")
+            return result
         if clean and work.exists():
             remove_in_background(work)
         t0 = time.perf_counter()
@@ -274,7 +325,11 @@ def build(target: str = "html", clean: bool = False, root: Path | None = None,
             result.publish = time.perf_counter() - t0
             result.published = str(published.relative_to(root))
         result.wall = time.perf_counter() - start
-        (work / SUMMARY).write_text(json.dumps(asdict(result), indent=2) + "\n", encoding="utf-8")
+        text = json.dumps(asdict(result), indent=2) + "\n"
+        (work / SUMMARY).write_text(text, encoding="utf-8")
+        record = dict(asdict(result), started_ns=started_ns, sources=state[1])
+        (work / f"last-{target}.json").write_text(json.dumps(record, indent=2) + "\n",
+                                                  encoding="utf-8")
     return result
 
 
@@ -285,9 +340,11 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--all", action="store_true", help="clean build: execute every notebook")
     mode.add_argument("--incremental", action="store_true",
                       help="only what changed (the default; for `nox -s book -- --incremental`)")
+    parser.add_argument("--force", action="store_true",
+                        help="run the build even when no file changed since the last good one")
     parser.add_argument("-q", "--quiet", action="store_true", help="do not echo the build's log")
     args = parser.parse_args(argv)
-    result = build(args.target, clean=args.all, quiet=args.quiet)
+    result = build(args.target, clean=args.all, quiet=args.quiet, force=args.force)
     for notebook, seconds in sorted(result.executed.items()):
         print(f"  executed {notebook} in {seconds:.1f} s")
     print(result.line())
