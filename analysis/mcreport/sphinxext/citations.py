@@ -1,0 +1,358 @@
+"""Author-year citations that tell apart works of one author in one year: 2023a, 2023b, ...
+
+sphinxcontrib-bibtex's ``author_year`` style cites three Cedefop reports of 2023 all as
+"Cedefop, 2023". This module adds, as plugins registered at run time:
+
+- the referencing style ``mcreport_author_year`` (``bibtex_reference_style``): the stock
+  author-year style (every role: ``p``, ``t``, ``alp``, ``ps``, ``year``, ...) whose year carries
+  the work's suffix ("Cedefop, 2023b", "Cedefop [2023b]", "Cedefop, n.d.-a"), and several works
+  in one citation separated by semicolons;
+- the formatting style ``mcreport_author_year`` (``bibtex_default_style``): pybtex's ``plain``
+  entries, sorted as an author-year reference list (author label, year with undated works first,
+  suffix, title), each labelled with the same text as its parenthetical citation
+  ("[Cedefop, 2023b]"), so a citation in the text is found by the same words in the list.
+
+Suffixes follow the usual (APA) rule: works whose rendered author label and year are the same
+get the letters a, b, c, ... in the order of their titles (initial articles ignored), after
+"n.d." with a hyphen ("n.d.-a"). They are assigned once for the whole bibliography, from every
+entry of the configured ``bibtex_bibfiles`` (:class:`Catalogue`, built when the builder starts),
+and used by both styles, so the text and the list cannot disagree. When a change of the
+bibliography changes the label of a work, the pages citing it are written again.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import pybtex.plugin
+from pybtex.richtext import Text
+from pybtex.style.formatting.plain import Style as PlainStyle
+from pybtex.style.labels import BaseLabelStyle
+from pybtex.style.sorting import BaseSortingStyle
+from pybtex.style.template import FieldIsMissing, node
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.util import logging
+from sphinxcontrib.bibtex import plugin as bibtex_plugin
+from sphinxcontrib.bibtex.style.referencing import BracketStyle, GroupReferenceStyle, PersonStyle
+from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
+from sphinxcontrib.bibtex.style.referencing.basic_author_year import (
+    BasicAuthorYearParentheticalReferenceStyle,
+    BasicAuthorYearTextualReferenceStyle,
+)
+from sphinxcontrib.bibtex.style.referencing.extra_author import ExtraAuthorReferenceStyle
+from sphinxcontrib.bibtex.style.referencing.extra_empty import ExtraEmptyReferenceStyle
+from sphinxcontrib.bibtex.style.referencing.extra_label import ExtraLabelReferenceStyle
+from sphinxcontrib.bibtex.style.referencing.extra_year import ExtraYearReferenceStyle
+from sphinxcontrib.bibtex.style.template import join, join2, post_text, pre_text, reference
+
+logger = logging.getLogger(__name__)
+
+STYLE = "mcreport_author_year"  # the name of every plugin of this module, in its own group
+NO_DATE = "n.d."
+AUTHOR_YEAR_SEP = ", "  # as in the parenthetical citation, "Cedefop, 2023b"
+_ENV_LABELS = "mcreport_cite_labels"  # in the environment: key -> list label of the last build
+_ARTICLES = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
+
+
+# ---------------------------------------------------------------------------------------------
+# The suffixes (pure functions)
+# ---------------------------------------------------------------------------------------------
+
+
+class Work(NamedTuple):
+    """What the suffixes depend on: one bibliography entry as a citation shows it."""
+
+    key: str
+    author: str  # the author label of a citation: "Cedefop", "Kato and Weko", "Kato et al."
+    year: str  # the year field, or "n.d."
+    title: str = ""
+
+
+def sort_text(text: str) -> str:
+    """Text for alphabetical order: accents and case ignored ("Kässi" with "Kassi")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+
+
+def title_sort_text(title: str) -> str:
+    """A title for alphabetical order, without an initial article ("The ..." under its next word)."""
+    return _ARTICLES.sub("", sort_text(title).lstrip("\"'{("))
+
+
+def letters(index: int) -> str:
+    """0 -> "a", 25 -> "z", 26 -> "aa", 27 -> "ab", ..."""
+    out = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        out = chr(ord("a") + rest) + out
+    return out
+
+
+def assign_suffixes(works: Iterable[Work]) -> dict[str, str]:
+    """Suffix letter of each work that shares its author label and year with another.
+
+    Within such a group the works take a, b, c, ... in the order of their titles (then keys);
+    a work alone in its group has no suffix and is not in the result."""
+    groups: dict[tuple[str, str], list[Work]] = defaultdict(list)
+    for work in works:
+        groups[(work.author, work.year)].append(work)
+    suffixes: dict[str, str] = {}
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        for i, work in enumerate(sorted(group, key=lambda w: (title_sort_text(w.title), w.title, w.key))):
+            suffixes[work.key] = letters(i)
+    return suffixes
+
+
+def year_label(year: str, suffix: str) -> str:
+    """"2023" + "b" -> "2023b"; "n.d." + "a" -> "n.d.-a" (a hyphen after a year that is no number)."""
+    if not suffix:
+        return year
+    return f"{year}{suffix}" if year[-1:].isdigit() else f"{year}-{suffix}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Works of pybtex entries, and the catalogue of the bibliography
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _PersonHolder:
+    person: PersonStyle  # the only part of a referencing style that the name templates read
+
+
+def author_label(entry: Any, person: PersonStyle | None = None) -> str:
+    """The author part of the entry's citation, as plain text (as ``{cite:p}`` renders it)."""
+    person = person or PersonStyle()
+    template = person.author_or_editor_or_title(full=False)
+    try:
+        text = template.format_data({"entry": entry, "style": _PersonHolder(person)})
+    except FieldIsMissing:
+        return ""
+    return text.render_as("text")
+
+
+def work_of(entry: Any, person: PersonStyle | None = None) -> Work:
+    return Work(
+        key=entry.key,
+        author=author_label(entry, person),
+        year=str(entry.fields.get("year", "")).strip() or NO_DATE,
+        title=Text.from_latex(entry.fields["title"]).render_as("text") if "title" in entry.fields else "",
+    )
+
+
+class Catalogue:
+    """The works of a whole bibliography with their suffixes: labels, years and order."""
+
+    def __init__(self, works: Iterable[Work], person: PersonStyle | None = None) -> None:
+        self.person = person
+        self.works = {work.key: work for work in works}
+        self.suffixes = assign_suffixes(self.works.values())
+
+    @classmethod
+    def of_entries(cls, entries: Iterable[Any], person: PersonStyle | None = None) -> Catalogue:
+        person = person or PersonStyle()
+        return cls((work_of(entry, person) for entry in entries), person)
+
+    def work(self, entry: Any) -> Work:
+        work = self.works.get(entry.key)
+        return work if work is not None else work_of(entry, self.person)
+
+    def year(self, entry: Any) -> str:
+        """The year of the entry's citations and label: "2023b", "n.d.-a", "2022"."""
+        work = self.work(entry)
+        return year_label(work.year, self.suffixes.get(work.key, ""))
+
+    def label(self, entry: Any) -> str:
+        """The entry's label in the list, the text of its parenthetical citation."""
+        work = self.work(entry)
+        return f"{work.author}{AUTHOR_YEAR_SEP}{self.year(entry)}" if work.author else self.year(entry)
+
+    def sort_key(self, entry: Any) -> tuple:
+        """Author label, year (undated works first), suffix, title, key."""
+        work = self.work(entry)
+        suffix = self.suffixes.get(work.key, "")
+        dated = work.year != NO_DATE
+        return (sort_text(work.author), work.author, dated, work.year if dated else "",
+                len(suffix), suffix, title_sort_text(work.title), work.key)
+
+
+_catalogue = Catalogue(())  # replaced when a builder starts (see _build_catalogue)
+
+
+def current() -> Catalogue:
+    """The catalogue of the bibliography of the build under way."""
+    return _catalogue
+
+
+# ---------------------------------------------------------------------------------------------
+# pybtex plugins: formatting (the list), labels, sorting
+# ---------------------------------------------------------------------------------------------
+
+
+class AuthorYearLabelStyle(BaseLabelStyle):
+    """Labels "Cedefop, 2023b": the text of the entry's parenthetical citation."""
+
+    def format_labels(self, sorted_entries):
+        for entry in sorted_entries:
+            yield current().label(entry)
+
+
+class AuthorYearSortingStyle(BaseSortingStyle):
+    """An author-year reference list: author label, year (undated first), suffix, title."""
+
+    def sorting_key(self, entry):
+        return current().sort_key(entry)
+
+
+class AuthorYearFormattingStyle(PlainStyle):
+    """pybtex's ``plain`` entries, labelled and ordered as an author-year reference list."""
+
+    default_label_style = STYLE
+    default_sorting_style = STYLE
+
+
+# ---------------------------------------------------------------------------------------------
+# sphinxcontrib-bibtex referencing style: the stock author-year one, with suffixed years
+# ---------------------------------------------------------------------------------------------
+
+
+@node
+def suffixed_year(children, data: dict[str, Any]) -> Text:
+    """The year of a citation with the work's suffix (replaces sphinxcontrib-bibtex's ``year``)."""
+    assert not children
+    return Text(current().year(data["entry"]))
+
+
+@dataclass
+class _Parenthetical(BasicAuthorYearParentheticalReferenceStyle):
+    def inner(self, role_name: str):
+        return join2(sep1=self.pre_text_sep, sep2=self.post_text_sep)[
+            pre_text,
+            reference[
+                join(sep=self.author_year_sep)[
+                    self.person.author_or_editor_or_title(full="s" in role_name),
+                    suffixed_year,
+                ]
+            ],
+            post_text,
+        ]
+
+
+@dataclass
+class _Textual(BasicAuthorYearTextualReferenceStyle):
+    def inner(self, role_name: str):
+        return join(sep=self.text_reference_sep)[
+            self.person.author_or_editor_or_title(full="s" in role_name),
+            join[
+                self.bracket.left,
+                join2(sep1=self.pre_text_sep, sep2=self.post_text_sep)[
+                    pre_text,
+                    reference[suffixed_year],
+                    post_text,
+                ],
+                self.bracket.right,
+            ],
+        ]
+
+
+@dataclass
+class _Year(ExtraYearReferenceStyle):
+    def inner(self, role_name: str):
+        return reference[suffixed_year]
+
+
+@dataclass
+class SuffixedAuthorYearReferenceStyle(AuthorYearReferenceStyle):
+    """sphinxcontrib-bibtex's ``author_year`` (same options and roles), years with suffixes.
+
+    Several works in one citation are separated by semicolons, as author-year styles do
+    ("[Cedefop, 2022b; Cedefop, 2023b]", not "[Cedefop, 2022b, Cedefop, 2023b]")."""
+
+    bracket_textual: BracketStyle = field(default_factory=lambda: BracketStyle(sep="; "))
+    bracket_parenthetical: BracketStyle = field(default_factory=lambda: BracketStyle(sep="; "))
+
+    def __post_init__(self):
+        # as AuthorYearReferenceStyle.__post_init__, with the three styles that show a year replaced
+        self.styles.extend(
+            [
+                _Parenthetical(
+                    bracket=self.bracket_parenthetical,
+                    person=self.person,
+                    author_year_sep=self.author_year_sep,
+                    pre_text_sep=self.pre_text_sep,
+                    post_text_sep=self.post_text_sep,
+                ),
+                _Textual(
+                    bracket=self.bracket_textual,
+                    person=self.person,
+                    text_reference_sep=self.text_reference_sep,
+                    pre_text_sep=self.pre_text_sep,
+                    post_text_sep=self.post_text_sep,
+                ),
+                ExtraAuthorReferenceStyle(bracket=self.bracket_author, person=self.person),
+                ExtraLabelReferenceStyle(bracket=self.bracket_label),
+                _Year(bracket=self.bracket_year),
+                ExtraEmptyReferenceStyle(),
+            ]
+        )
+        GroupReferenceStyle.__post_init__(self)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sphinx
+# ---------------------------------------------------------------------------------------------
+
+
+def register_plugins() -> None:
+    bibtex_plugin.register_plugin(
+        "sphinxcontrib.bibtex.style.referencing", STYLE, SuffixedAuthorYearReferenceStyle, force=True)
+    pybtex.plugin.register_plugin("pybtex.style.formatting", STYLE, AuthorYearFormattingStyle, force=True)
+    pybtex.plugin.register_plugin("pybtex.style.labels", STYLE, AuthorYearLabelStyle, force=True)
+    pybtex.plugin.register_plugin("pybtex.style.sorting", STYLE, AuthorYearSortingStyle, force=True)
+
+
+def _build_catalogue(app: Sphinx) -> None:
+    """After sphinxcontrib-bibtex has read ``bibtex_bibfiles``: the catalogue of all their entries.
+
+    Keys whose label differs from the last build are kept: the pages citing them are written
+    again (their citations are rendered when a page is written, not when it is read)."""
+    global _catalogue
+    domain = app.env.get_domain("cite")
+    bibdata = domain.data["bibdata"]
+    keys = [key for bibfile in bibdata.bibfiles.values() for key in bibfile.keys]
+    person = getattr(getattr(domain, "reference_style", None), "person", None)
+    _catalogue = Catalogue.of_entries((bibdata.data.entries[key] for key in keys), person)
+    labels = {key: _catalogue.label(bibdata.data.entries[key]) for key in keys}
+    old = getattr(app.env, _ENV_LABELS, None)
+    app._mcreport_relabelled = (  # type: ignore[attr-defined]
+        set() if old is None else {k for k in labels.keys() | old.keys() if labels.get(k) != old.get(k)})
+    setattr(app.env, _ENV_LABELS, labels)
+
+
+def _pages_citing_relabelled(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    relabelled = getattr(app, "_mcreport_relabelled", set())
+    if not relabelled:
+        return []
+    domain = env.get_domain("cite")
+    pages = sorted({ref.docname for ref in domain.data["citation_refs"]
+                    if ref.docname in env.found_docs
+                    and relabelled.intersection(target.key for target in ref.targets)})
+    if pages:
+        logger.info(f"[mcreport] citation labels changed, writing again: {', '.join(pages)}")
+    return pages
+
+
+def setup(app: Sphinx) -> dict:
+    register_plugins()
+    app.connect("builder-inited", _build_catalogue, priority=600)  # after sphinxcontrib-bibtex's
+    app.connect("env-updated", _pages_citing_relabelled)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
