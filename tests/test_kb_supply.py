@@ -3,8 +3,9 @@
 The expected counts below were taken from the compiled source tables when the datasets were
 curated: 34 national initiatives in 25 countries (28 countries or regions), 44 rows of the
 country table of qualifications frameworks (42 countries; Belgium has one row per Community),
-155 MOOC-supply figures with 6 groups of disagreeing figures. A change to any of them must be
-deliberate: update the constant together with the data.
+155 MOOC-supply figures with 6 groups of disagreeing figures. The counts of initiatives per
+relation to the national framework were set when that column was classified from the same tables.
+A change to any of them must be deliberate: update the constant together with the data.
 """
 
 from __future__ import annotations
@@ -30,6 +31,17 @@ INITIATIVE_COUNTRIES = {
 REGIONAL = {"B06": "Galicia", "B07": "Andalucía", "B14": "Flanders", "B28": "England",
             "B29": "Scotland", "B30": "Scotland"}
 NOT_CALLED_MICROCREDENTIALS = {"B31", "B32", "B33", "B34"}
+# Relation to the national qualifications framework, classified from the sources' statements
+# (definitions in the field description of data/resources/national_initiatives.yaml).
+NQF_RELATION_COUNTS = {
+    "levelled": 11,
+    "part of a qualification": 2,
+    "credit-rated": 8,
+    "under discussion": 3,
+    "outside": 1,
+    "not stated": 9,
+}
+NQF_RELATION_SECONDHAND = {"B02", "B05"}  # category rests on a secondhand cell of a mixed row
 
 NQF_IDS = (
     "AT BE-FL BE-FR BE-DE BG HR CY CZ DK EE FI FR DE EL HU IE IT LV LT LU MT NL PL PT RO SK SI ES "
@@ -88,6 +100,30 @@ def test_instruments_not_called_microcredentials(frames):
     df = frames["national_initiatives"].set_index("id")
     flagged = set(df.index[df["called_microcredentials"].eq(False).fillna(False)])
     assert flagged == NOT_CALLED_MICROCREDENTIALS
+
+
+def test_every_initiative_has_a_relation_to_the_framework(frames):
+    df = frames["national_initiatives"]
+    assert df["nqf_relation"].notna().all()
+    assert df["nqf_relation"].value_counts().to_dict() == NQF_RELATION_COUNTS
+    assert sum(NQF_RELATION_COUNTS.values()) == N_INITIATIVES
+
+
+def test_relation_to_the_framework_has_its_basis(frames):
+    df = frames["national_initiatives"]
+    for row in df.itertuples():
+        if row.nqf_relation != "not stated":
+            assert pd.notna(row.nqf_relation_basis) and row.nqf_relation_basis.strip(), row.id
+        if row.nqf_relation in ("levelled", "outside", "under discussion", "part of a qualification"):
+            assert pd.notna(row.nqf_placement), f"{row.id}: {row.nqf_relation} without a placement text"
+        if row.nqf_relation == "credit-rated":
+            assert pd.notna(row.size_rule), f"{row.id}: credit-rated without a size rule"
+
+
+def test_relation_resting_on_secondhand_cells_is_flagged(frames):
+    df = frames["national_initiatives"].set_index("id")
+    flagged = {i for i, cell in df["secondhand_fields"].items() if "nqf_relation" in _keys(cell)}
+    assert flagged == NQF_RELATION_SECONDHAND
 
 
 def test_every_nqf_country_is_there(frames):
