@@ -8,7 +8,9 @@ test may edit a module of it), a two-resource data package, three notebooks that
 - ``analysis/b.ipynb`` loads ``beta``, imports :mod:`mcreport.glue`, glues ``b_max``;
 - ``analysis/c.ipynb`` loads ``alpha`` and ``beta``, shows a number and writes
   ``book/figures/tiny-c.svg`` (the sum of ``alpha`` as text), without the glue module;
-- ``book/page.md`` pastes ``a_total`` and ``b_max``; ``book/figure.md`` shows the figure only.
+- ``book/page.md`` pastes ``a_total`` and ``b_max``; ``book/figure.md`` shows the figure only;
+- ``analysis/tiny_inputs.py``, a Sphinx extension, notes ``data/datapackage.json`` as an input of
+  every page, notebooks included, as the book's page-data box does.
 
 ``build(root, ...)`` runs ``jupyter-book build`` (or the build driver) in a subprocess with
 ``MCREPORT_ROOT`` and ``PYTHONPATH`` pointing at the copy, and returns the log with the notebooks
@@ -57,7 +59,7 @@ CONFIG = textwrap.dedent("""\
     bibtex_bibfiles: [references.bib]
     sphinx:
       recursive_update: true
-      extra_extensions: [mcreport.sphinxext]
+      extra_extensions: [mcreport.sphinxext, tiny_inputs]
       config:
         nb_execution_raise_on_error: true
         nb_execution_show_tb: true
@@ -125,6 +127,21 @@ FRAGMENT = textwrap.dedent("""\
 ALPHA = "geo,year,value,source,status\nAT,2022,15.8,testkey,verified\nAT,2023,17.1,testkey,verified\n"
 BETA = "geo,year,value,source,status\nEL,2022,3.4,testkey,verified\nEL,2023,4.5,testkey,secondhand\n"
 LOCK = "# tiny lock\nexample==1.0\n"
+# As the book's page-data box does: every page (notebooks too) notes the whole descriptor.
+TINY_INPUTS = textwrap.dedent("""\
+    from pathlib import Path
+
+    from mcreport.sphinxext import note_input
+
+
+    def _note(app, doctree):
+        note_input(app.env, Path(app.srcdir) / "data" / "datapackage.json")
+
+
+    def setup(app):
+        app.connect("doctree-read", _note)
+        return {"parallel_read_safe": False}
+    """)
 
 NOTEBOOKS = {
     "a": [
@@ -178,6 +195,7 @@ def make_book(root: Path) -> Path:
     (root / "data" / "resources").mkdir(parents=True)
     (root / "requirements").mkdir()
     copy_package(root)
+    (root / "analysis" / "tiny_inputs.py").write_text(TINY_INPUTS)
     (root / "_config.yml").write_text(CONFIG)
     (root / "_toc.yml").write_text(TOC)
     (root / "references.bib").write_text(BIB)

@@ -48,7 +48,10 @@ def _store(env: BuildEnvironment, key: str) -> dict:
 
 
 def note_input(env: BuildEnvironment, path: Path) -> None:
-    """Record that the page being read renders ``path``: a change to it re-reads the page."""
+    """Record that the page being read renders ``path``: a change to it re-reads the page.
+
+    On a notebook, ``data/datapackage.json`` is not taken as a whole: its fingerprint holds the
+    descriptor entries of the data the notebook reads, and re-reading a notebook executes it."""
     _store(env, _FILES).setdefault(env.docname, {})[str(path)] = deps.file_hash(Path(path))
 
 
@@ -98,10 +101,17 @@ def _outdated(app: Sphinx, env: BuildEnvironment, added, changed, removed) -> li
             new = None
         if new != old:
             reread.add(docname)
+    fingerprinted = _store(env, _FP)
     for docname, files in _store(env, _FILES).items():
-        if docname in env.found_docs and any(
-            deps.file_hash(Path(p)) != h for p, h in files.items()
-        ):
+        if docname not in env.found_docs:
+            continue
+        newer = [p for p, h in files.items() if deps.file_hash(Path(p)) != h]
+        if docname in fingerprinted:
+            # Reading a notebook again executes it: the data package descriptor, which changes
+            # with any dataset, counts only through the entries of the data the notebook reads
+            # (its fingerprint has them).
+            newer = [p for p in newer if Path(p).name != "datapackage.json"]
+        if newer:
             reread.add(docname)
     for docname in _warned_last_time(app):
         if docname in env.found_docs and docname not in removed:
