@@ -5,7 +5,12 @@
 - ``book``: clean HTML build, executing every notebook, warnings as errors -> ``_build/html``
   (published only when the build succeeds; ``-- --incremental`` rebuilds only what changed).
 - ``bench``: times clean and incremental builds, nbval and the PDF on a copy of the book.
-- ``pdf``: the PDF through LaTeX -> ``_build/pdf/microcredentials-report.pdf``.
+- ``pdf``: the PDF through LaTeX -> ``_build/pdf/microcredentials-report.pdf``, and next to the
+  HTML (``_build/html/``) when the site is built, where the site links to it.
+- ``browser``: the built site in headless Chromium (Debian package): every page loads with no
+  console error and no request to another origin; links, anchors, alt texts, search, figures on
+  a narrow screen and in dark mode; prints page weights and first-paint times.
+- ``linkcheck``: offline check of every internal link and anchor of the built HTML.
 - ``lint``: ruff over the package, tests, notebooks and this file.
 - ``data``: rebuild ``data/`` from raw official files (default ``--raw ../shared/sources``) or
   from the Eurostat API (``scripts/nox -s data -- --online``).
@@ -71,7 +76,7 @@ def bench(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def pdf(session: nox.Session) -> None:
     """The report as a PDF, through LaTeX."""
-    missing = [tool for tool in ("latexmk", "pdflatex") if shutil.which(tool) is None]
+    missing = [tool for tool in ("latexmk", "xelatex") if shutil.which(tool) is None]
     if missing:
         session.error(
             f"TeX Live is missing ({', '.join(missing)} not found). Install it with:\n"
@@ -85,6 +90,10 @@ def pdf(session: nox.Session) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(built, target)
     session.log(f"PDF: {target}")
+    site = ROOT / "_build" / "html"
+    if (site / "index.html").is_file():  # published next to the HTML, which links to it
+        shutil.copy2(built, site / built.name)
+        session.log(f"PDF: {site / built.name}")
 
 
 @nox.session(python=PYTHON)
@@ -100,3 +109,28 @@ def data(session: nox.Session) -> None:
     install(session)
     args = session.posargs or ["--raw", "../shared/sources"]
     session.run("python", "-m", "mcreport.prepare", *args)
+
+
+@nox.session(python=PYTHON)
+def browser(session: nox.Session) -> None:
+    """Every page of the built site in headless Chromium (run ``book``, and ``pdf``, first).
+
+    ``scripts/nox -s browser -- --require-pdf`` also fails when the PDF is not next to the HTML."""
+    site = ROOT / "_build" / "html"
+    if not (site / "index.html").is_file():
+        session.error("No built site in _build/html: run `scripts/nox -s book` first.")
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        session.error("Chromium is missing. Install it with:\n  sudo apt-get install -y chromium")
+    install(session)
+    session.run("pytest", "tests/browser", "-p", "no:cacheprovider", *session.posargs,
+                env={"MCREPORT_SITE": str(site), "MCREPORT_CHROMIUM": chromium})
+
+
+@nox.session(python=PYTHON)
+def linkcheck(session: nox.Session) -> None:
+    """Offline check of the built HTML: internal links, anchors, alt texts (external links are
+    listed, not fetched). ``-- --require-pdf`` also fails when the PDF is not next to the HTML."""
+    install(session)
+    session.run("python", "-m", "mcreport.site", "check", str(ROOT / "_build" / "html"),
+                *session.posargs)
