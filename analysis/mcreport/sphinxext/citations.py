@@ -34,7 +34,8 @@ from pybtex.richtext import Text
 from pybtex.style.formatting.plain import Style as PlainStyle
 from pybtex.style.labels import BaseLabelStyle
 from pybtex.style.sorting import BaseSortingStyle
-from pybtex.style.template import FieldIsMissing, node
+from pybtex.style.template import FieldIsMissing, node, sentence
+from pybtex.style.template import field as bib_field
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
@@ -218,6 +219,13 @@ class AuthorYearFormattingStyle(PlainStyle):
 
     default_label_style = STYLE
     default_sorting_style = STYLE
+
+    def format_title(self, e, which_field, as_sentence=True):
+        """Titles as written in the bibliography (no forced sentence case: names keep capitals)."""
+        formatted_title = bib_field(which_field)
+        if as_sentence:
+            return sentence[formatted_title]
+        return formatted_title
 
 
 # ---------------------------------------------------------------------------------------------
