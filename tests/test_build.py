@@ -178,6 +178,8 @@ def test_bench_assessment():
          "expected": [], "correct": True, "returncode": 0},
         {"name": "rebuild after a prose edit", "wall": 3.5, "execution": 0.0, "executed": {},
          "expected": [], "correct": True, "returncode": 0},
+        {"name": "raw execution (every notebook, nbclient)", "wall": 20.0, "execution": 0.0,
+         "executed": {}, "expected": None, "correct": None, "returncode": 0},
         {"name": "nbval run (every notebook)", "wall": 30.0, "execution": 0.0, "executed": {},
          "expected": None, "correct": None, "returncode": 0},
     ]

@@ -49,7 +49,20 @@ BUILDERS = {"html": "html", "pdf": "pdflatex"}
 WORK = ".work"
 SUMMARY = "last-build.json"
 _EXECUTED = re.compile(r"(?P<path>[^\s:]+\.ipynb)(?::\d+)?: .*Executed notebook in (?P<s>[\d.]+) seconds")
-_JUPYTER_BOOK = "import sys; from jupyter_book.cli.main import main; sys.exit(main(prog_name='jupyter-book'))"
+# jupyter-book, leaving without the interpreter's teardown (half a second): every file is
+# written and closed by then, and the kernels are shut down.
+_JUPYTER_BOOK = """
+import os, sys
+from jupyter_book.cli.main import main
+code = 0
+try:
+    main(prog_name="jupyter-book")
+except SystemExit as exc:
+    code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(code)
+"""
 
 
 @dataclass
