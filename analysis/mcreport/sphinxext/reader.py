@@ -250,7 +250,6 @@ class PageData(SphinxTransform):
         if not notebooks and not resources:
             return
         described = _described(srcdir)
-        note_input(env, srcdir / "data" / datapackage.DESCRIPTOR)
 
         items = nodes.bullet_list(classes=["mc-page-data-list"])
         for nb, nb_path in notebooks.items():
@@ -263,16 +262,20 @@ class PageData(SphinxTransform):
             )
         for name in resources:
             res = described.get(name)
-            if res is None:
+            csv = srcdir / "data" / res["path"] if res else None
+            if csv is None or not csv.is_file():
                 continue
-            children: list[nodes.Node] = [
+            # the box changes with the file (its size) and the descriptor (its title): a change
+            # to either re-reads this page (a notebook reading the file is re-read for it anyway)
+            note_input(env, csv)
+            fragment = srcdir / "data" / datapackage.FRAGMENTS / f"{name}.yaml"
+            if fragment.is_file():
+                note_input(env, fragment)
+            items += _item(
                 nodes.Text("Data: "),
-                _download(srcdir, srcdir / "data" / res["path"], docname, Path(res["path"]).name),
-                nodes.Text(f" \u2013 {res.get('title', name)}"),
-            ]
-            if res.get("bytes"):
-                children.append(nodes.Text(f" (CSV, {_size(int(res['bytes']))})"))
-            items += _item(*children)
+                _download(srcdir, csv, docname, csv.name),
+                nodes.Text(f" \u2013 {res.get('title', name)} (CSV, {_size(csv.stat().st_size)})"),
+            )
         if book.catalogue:
             items += _item(nodes.Text("Sources, licences and column definitions: the "),
                            _doc_link(book.catalogue, docname, "data catalogue"))
