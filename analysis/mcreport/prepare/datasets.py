@@ -57,11 +57,7 @@ def make_participation(
          frame["geo"].isin(list(countries.AGGREGATES)) & (frame["geo"] != "EU27_2020")),
         ("not available (:)", frame["value"].isna()),
     ]
-    keep = pd.Series(True, index=frame.index)
-    for reason, mask in steps:
-        mask = mask & keep
-        tally.drop(reason, int(mask.sum()))
-        keep &= ~mask
+    keep = tally.apply(steps)
     out = frame.loc[keep, ["geo", "time", "value", "flag"]].rename(columns={"time": "year"})
     out["year"] = out["year"].str.strip().astype(int)
     out["flag"] = out["flag"].fillna("").astype(str)
@@ -94,11 +90,7 @@ def make_online_learning(raw: pd.DataFrame, *, source: str, status: str) -> tupl
         ("geography not a country", frame["geo"].isna() | ~_national(frame["geo"].fillna(""))),
         ("not available (:)", frame["value"].isna()),
     ]
-    keep = pd.Series(True, index=frame.index)
-    for reason, mask in steps:
-        mask = mask & keep
-        tally.drop(reason, int(mask.sum()))
-        keep &= ~mask
+    keep = tally.apply(steps)
     out = frame.loc[keep, ["geo", "year", "indic_is", "value", "flag"]].rename(
         columns={"indic_is": "indicator"}
     )
@@ -142,11 +134,7 @@ def make_oecd(raw: pd.DataFrame, *, source: str, status: str) -> tuple[pd.DataFr
         ("country name not matched", frame["geo"].isna()),
         ("not available (NA)", frame["value"].isin(["NA", ""])),
     ]
-    keep = pd.Series(True, index=frame.index)
-    for reason, mask in steps:
-        mask = mask & keep
-        tally.drop(reason, int(mask.sum()))
-        keep &= ~mask
+    keep = tally.apply(steps)
     out = frame.loc[keep, ["geo", "variable", "value"]].rename(columns={"variable": "indicator"})
     out["value"] = out["value"].astype(float)
     out["source"] = source
@@ -187,11 +175,7 @@ def make_trends(raw: dict[str, pd.DataFrame], *, source: str, status: str) -> tu
         ("keyword not used by the report", ~frame["keyword"].isin(TRENDS_KEYWORDS)),
         ("no value", frame["value"].isna()),
     ]
-    keep = pd.Series(True, index=frame.index)
-    for reason, mask in steps:
-        mask = mask & keep
-        tally.drop(reason, int(mask.sum()))
-        keep &= ~mask
+    keep = tally.apply(steps)
     out = frame.loc[keep, ["region", "keyword", "date", "value"]].rename(columns={"date": "week"})
     out["value"] = out["value"].astype(float)
     out["source"] = source

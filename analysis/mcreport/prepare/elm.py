@@ -107,11 +107,7 @@ def make_vocabularies(raw: pd.DataFrame, *, source: str, status: str) -> tuple[p
          raw["vocabulary"] == "nqf"),
         ("vocabulary not used by the report", ~raw["vocabulary"].isin(VOCABULARIES)),
     ]
-    keep = pd.Series(True, index=raw.index)
-    for reason, mask in steps:
-        mask = mask & keep
-        tally.drop(reason, int(mask.sum()))
-        keep &= ~mask
+    keep = tally.apply(steps)
     out = raw.loc[keep, ["vocabulary", "concept_scheme", "uri", "label_en"]].rename(
         columns={"label_en": "label"})
     if (out["label"] == "").any() or out["uri"].duplicated().any():

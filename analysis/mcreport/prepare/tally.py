@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 
 @dataclass
 class Tally:
@@ -16,6 +18,21 @@ class Tally:
     def drop(self, reason: str, n: int = 1) -> None:
         if n:
             self.dropped[reason] += n
+
+    def apply(self, steps):
+        """Rows to keep after ``steps``, a list of ``(reason, mask)``: each mask marks rows to drop.
+
+        A row is counted under the first reason that drops it, so reasons never double-count.
+        """
+        steps = list(steps)
+        if not steps:
+            raise ValueError(f"{self.dataset}: no filtering steps")
+        keep = pd.Series(True, index=steps[0][1].index)
+        for reason, mask in steps:
+            mask = mask & keep
+            self.drop(reason, int(mask.sum()))
+            keep &= ~mask
+        return keep
 
     @property
     def dropped_total(self) -> int:
