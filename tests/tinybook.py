@@ -306,31 +306,34 @@ class TinyBook:
             assert result.ok, result.log[-4000:]
 
     @contextmanager
-    def edited(self, rel: str, old: str, new: str) -> Iterator[Path]:
-        """``rel`` with ``old`` replaced by ``new``; put back afterwards (the book then rebuilds)."""
-        path = self.root / rel
+    def _restored(self, path: Path) -> Iterator[None]:
+        """Put ``path`` back as it was when the block ends (the book then rebuilds)."""
         original = path.read_bytes()
-        edit(path, old, new)
         self.dirty = True
         try:
-            yield path
+            yield
         finally:
             path.write_bytes(original)
             self.dirty = True
+
+    @contextmanager
+    def edited(self, rel: str, old: str, new: str) -> Iterator[Path]:
+        """``rel`` with ``old`` replaced by ``new``; put back afterwards (the book then rebuilds)."""
+        path = self.root / rel
+        try:
+            with self._restored(path):
+                edit(path, old, new)
+                yield path
+        finally:
             if rel.startswith("data/") and rel.endswith(".csv"):
                 datapackage.write(self.root / "data")
 
     @contextmanager
     def cell_edited(self, rel: str, index: int, source: str) -> Iterator[Path]:
         path = self.root / rel
-        original = path.read_bytes()
-        edit_cell(path, index, source)
-        self.dirty = True
-        try:
+        with self._restored(path):
+            edit_cell(path, index, source)
             yield path
-        finally:
-            path.write_bytes(original)
-            self.dirty = True
 
     def site(self, page: str) -> Path:
         return self.root / "_build" / "html" / f"{page}.html"

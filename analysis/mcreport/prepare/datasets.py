@@ -61,12 +61,7 @@ def make_participation(
     out = frame.loc[keep, ["geo", "time", "value", "flag"]].rename(columns={"time": "year"})
     out["year"] = out["year"].str.strip().astype(int)
     out["flag"] = out["flag"].fillna("").astype(str)
-    out["source"] = source
-    out["status"] = status
-    out = out.sort_values(["geo", "year"]).reset_index(drop=True)
-    tally.kept = len(out)
-    tally.check()
-    return out, tally
+    return tally.finish(out, source=source, status=status, sort=["geo", "year"])
 
 
 def make_online_learning(raw: pd.DataFrame, *, source: str, status: str) -> tuple[pd.DataFrame, Tally]:
@@ -95,12 +90,7 @@ def make_online_learning(raw: pd.DataFrame, *, source: str, status: str) -> tupl
         columns={"indic_is": "indicator"}
     )
     out["flag"] = out["flag"].fillna("").astype(str)
-    out["source"] = source
-    out["status"] = status
-    out = out.sort_values(["indicator", "geo", "year"]).reset_index(drop=True)
-    tally.kept = len(out)
-    tally.check()
-    return out, tally
+    return tally.finish(out, source=source, status=status, sort=["indicator", "geo", "year"])
 
 
 def _geo_from_label(label: str) -> str | None:
@@ -137,12 +127,7 @@ def make_oecd(raw: pd.DataFrame, *, source: str, status: str) -> tuple[pd.DataFr
     keep = tally.apply(steps)
     out = frame.loc[keep, ["geo", "variable", "value"]].rename(columns={"variable": "indicator"})
     out["value"] = out["value"].astype(float)
-    out["source"] = source
-    out["status"] = status
-    out = out.sort_values(["indicator", "geo"]).reset_index(drop=True)
-    tally.kept = len(out)
-    tally.check()
-    return out, tally
+    return tally.finish(out, source=source, status=status, sort=["indicator", "geo"])
 
 
 def make_oecd_guide(guide: pd.DataFrame, *, source: str, status: str) -> tuple[pd.DataFrame, Tally]:
@@ -153,12 +138,7 @@ def make_oecd_guide(guide: pd.DataFrame, *, source: str, status: str) -> tuple[p
                            "Source"]]
     out.columns = ["indicator", "dimension", "short_label", "label", "survey"]
     out = out.apply(lambda s: s.str.strip())
-    out["source"] = source
-    out["status"] = status
-    out = out.sort_values("indicator").reset_index(drop=True)
-    tally.kept = len(out)
-    tally.check()
-    return out, tally
+    return tally.finish(out, source=source, status=status, sort="indicator")
 
 
 def make_trends(raw: dict[str, pd.DataFrame], *, source: str, status: str) -> tuple[pd.DataFrame, Tally]:
@@ -178,9 +158,4 @@ def make_trends(raw: dict[str, pd.DataFrame], *, source: str, status: str) -> tu
     keep = tally.apply(steps)
     out = frame.loc[keep, ["region", "keyword", "date", "value"]].rename(columns={"date": "week"})
     out["value"] = out["value"].astype(float)
-    out["source"] = source
-    out["status"] = status
-    out = out.sort_values(["region", "keyword", "week"]).reset_index(drop=True)
-    tally.kept = len(out)
-    tally.check()
-    return out, tally
+    return tally.finish(out, source=source, status=status, sort=["region", "keyword", "week"])

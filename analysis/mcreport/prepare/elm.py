@@ -114,12 +114,7 @@ def make_vocabularies(raw: pd.DataFrame, *, source: str, status: str) -> tuple[p
         raise ValueError("elm vocabularies: empty label or duplicate concept URI")
     out["code"] = out["uri"].str.rsplit("/", n=1).str[-1]
     out = out[["vocabulary", "code", "label", "uri", "concept_scheme"]]
-    out["source"] = source
-    out["status"] = status
-    out = out.sort_values(["vocabulary", "uri"]).reset_index(drop=True)
-    tally.kept = len(out)
-    tally.check()
-    return out, tally
+    return tally.finish(out, source=source, status=status, sort=["vocabulary", "uri"])
 
 
 def read_sample(path: Path) -> dict:

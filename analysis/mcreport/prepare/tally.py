@@ -34,6 +34,14 @@ class Tally:
             keep &= ~mask
         return keep
 
+    def finish(self, out: pd.DataFrame, *, source: str, status: str, sort) -> tuple[pd.DataFrame, Tally]:
+        """Stamp every kept row with its ``source`` key and ``status``, sort, count and check."""
+        out = out.assign(source=source, status=status)
+        out = out.sort_values(sort).reset_index(drop=True)
+        self.kept = len(out)
+        self.check()
+        return out, self
+
     @property
     def dropped_total(self) -> int:
         return sum(self.dropped.values())
