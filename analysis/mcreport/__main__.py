@@ -1,14 +1,21 @@
-"""``python -m mcreport``: rewrite data/datapackage.json from data/resources/*.yaml and validate."""
+"""``python -m mcreport``: rewrite data/datapackage.json from data/resources/*.yaml and the files,
+then check every input of the book (:mod:`mcreport.checks`).
+
+``python -m mcreport check``: check only, writing nothing (what the build does first)."""
 
 import sys
 
-from . import datapackage
+from . import checks, datapackage
 
 if __name__ == "__main__":
-    path = datapackage.write()
-    problems = datapackage.validate()
-    for problem in problems:
-        print(f"  {problem}", file=sys.stderr)
-    print(f"wrote {path}; {len(datapackage.read()['resources'])} resources, "
-          f"{len(problems)} problem(s)")
-    sys.exit(1 if problems else 0)
+    args = sys.argv[1:]
+    if args not in ([], ["check"]):
+        sys.exit("usage: python -m mcreport [check]")
+    if not args:
+        try:
+            print(f"wrote {datapackage.write()}")
+        except datapackage.DataPackageError:
+            pass  # the checks below name each problem
+    count = checks.report()
+    print(f"{count} problem(s)")
+    sys.exit(1 if count else 0)

@@ -42,6 +42,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from . import checks
 from .paths import project_root
 
 BUILD_FLAGS = ["-n", "-W", "--keep-going"]
@@ -314,6 +315,9 @@ def build(target: str = "html", clean: bool = False, root: Path | None = None,
           quiet: bool = False, force: bool = False) -> Result:
     root = (root or project_root()).resolve()
     result = Result(target=target, clean=clean)
+    if checks.report(root):  # inputs first (data package, pages, bibliography): else nothing runs
+        result.returncode = 1
+        return result
     start = time.perf_counter()
     with _Lock(root / "_build" / ".work.lock"):
         work = work_dir(root)
