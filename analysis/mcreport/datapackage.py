@@ -83,7 +83,10 @@ def _rel(root: Path, path: Path) -> str:
 
 def _yaml_problem(rel: str, exc: yaml.YAMLError) -> Problem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    what = "; ".join(filter(None, [getattr(exc, "context", None), getattr(exc, "problem", None)]))
+    context, started = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and started and started is not mark:
+        context += f" started at line {started.line + 1}, column {started.column + 1}"
+    what = "; ".join(filter(None, [context, getattr(exc, "problem", None)]))
     if mark is None:
         return Problem(rel, None, None, f"not valid YAML: {what or exc}")
     return Problem(rel, None, None, f"column {mark.column + 1}: not valid YAML: {what or exc}",
