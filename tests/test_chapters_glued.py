@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from mcreport import references
+
 from .conftest import REPO
 
 # Roles whose content is not prose the reader takes as a hand-typed statistic.
@@ -160,7 +162,7 @@ def analysis_pages(root: Path) -> list[Path]:
 
 @pytest.mark.parametrize("page", analysis_pages(REPO), ids=lambda p: p.name)
 def test_no_hand_typed_numbers(page):
-    problems = hand_typed(page.read_text(encoding="utf-8"))
+    problems = hand_typed(references.read_page(page, REPO))  # not UTF-8: names file and byte
     rel = page.relative_to(REPO)
     assert not problems, "numbers typed by hand instead of glued from a notebook:\n" + "\n".join(
         f"{rel}:{line}: {num!r} in: {text.strip()}" for line, num, text in problems)

@@ -24,6 +24,13 @@ def test_descriptor_in_sync_with_fragments_and_files():
     assert datapackage.out_of_sync(DATA) == [], "run `nox -s data` (python -m mcreport)"
 
 
+def test_inputs_of_the_book_pass_the_check_the_build_runs_first():
+    from mcreport import checks
+
+    problems = checks.problems(REPO)
+    assert problems == [], "\n".join(problems)
+
+
 def test_package_also_valid_for_frictionless_as_a_whole():
     from frictionless import Package, system
 

@@ -8,7 +8,9 @@ One way in for each kind of thing:
 - :func:`mcreport.glue.glue` stores a value for the chapters as a Python builtin;
 - :mod:`mcreport.prepare` turns raw official files into the tidy datasets;
 - :mod:`mcreport.datapackage` assembles and validates ``data/datapackage.json``;
-- :mod:`mcreport.references` checks ``references.bib`` and the citations.
+- :mod:`mcreport.references` checks ``references.bib``, the citations and the pages' encoding;
+- :mod:`mcreport.checks` checks every input of the book before a build
+  (``python -m mcreport check``).
 """
 
 __all__ = ["__version__"]
