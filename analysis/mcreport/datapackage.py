@@ -300,18 +300,27 @@ def write(root: Path | None = None) -> Path:
     return target
 
 
-def read(root: Path | None = None) -> dict:
-    root = root or data_dir()
-    path = root / DESCRIPTOR
+def _descriptor(root: Path) -> tuple[dict | None, Problem | None]:
+    """``data/datapackage.json`` as a dict, or the problem that stops it from being read."""
+    path, rel = root / DESCRIPTOR, f"data/{DESCRIPTOR}"
     if not path.is_file():
-        raise DataPackageError(f"{path}: missing; run `nox -s data` to write it")
+        return None, Problem(rel, None, None, "missing; run `python -m mcreport` to write it")
+    data = path.read_bytes()
+    encoding = _not_utf8(data)
+    if encoding:
+        return None, Problem(rel, None, None, encoding[1], line=encoding[0])
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise DataPackageError(f"{path}: byte {exc.start}: not UTF-8") from exc
+        return json.loads(data.decode("utf-8")), None
     except json.JSONDecodeError as exc:
-        raise DataPackageError(f"{path}, line {exc.lineno}, column {exc.colno}: not valid JSON: "
-                               f"{exc.msg} (the file is written by `python -m mcreport`)") from exc
+        return None, Problem(rel, None, None, f"column {exc.colno}: not valid JSON: {exc.msg} (the "
+                             "file is written by `python -m mcreport`)", line=exc.lineno)
+
+
+def read(root: Path | None = None) -> dict:
+    package, problem = _descriptor(root or data_dir())
+    if problem:
+        raise DataPackageError(str(problem))
+    return package
 
 
 def resource_descriptor(name: str, root: Path | None = None) -> dict:
@@ -383,11 +392,10 @@ def drift(root: Path | None = None) -> list[Problem]:
     if fresh is None:
         return problems
     rel = f"data/{DESCRIPTOR}"
-    try:
-        stored = read(root)
-        text = (root / DESCRIPTOR).read_text(encoding="utf-8")
-    except DataPackageError as exc:
-        return [Problem(rel, None, None, str(exc).split(": ", 1)[-1])]
+    stored, problem = _descriptor(root)
+    if problem:
+        return [problem]
+    text = (root / DESCRIPTOR).read_text(encoding="utf-8")
     rewrite = "data/datapackage.json is written by `python -m mcreport`"
     meta = {k: v for k, v in fresh.items() if k != "resources"}
     for where, key, a, b in _differences({k: v for k, v in stored.items() if k != "resources"},
@@ -427,10 +435,9 @@ def validate(root: Path | None = None, names: list[str] | None = None) -> list[P
     from frictionless import Resource, system
 
     root = root or data_dir()
-    try:
-        descriptor = read(root)
-    except DataPackageError as exc:
-        return [Problem(f"data/{DESCRIPTOR}", None, None, str(exc))]
+    descriptor, problem = _descriptor(root)
+    if problem:
+        return [problem]
     problems: list[Problem] = []
     for res in descriptor["resources"]:
         if names is not None and res["name"] not in names:
@@ -493,7 +500,11 @@ def problems(root: Path | None = None) -> list[Problem]:
     """Everything wrong with the data package: :func:`drift` (descriptors) and :func:`validate`
     (files); [] when it may be published."""
     root = root or data_dir()
-    return drift(root) + validate(root)
+    found = drift(root)
+    _, unreadable = _descriptor(root)
+    if unreadable:  # validate() could only say it again
+        return found + [unreadable] if unreadable not in found else found
+    return found + validate(root)
 
 
 def check(root: Path | None = None, names: list[str] | None = None) -> None:
