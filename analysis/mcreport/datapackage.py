@@ -110,6 +110,9 @@ def _read_yaml(root: Path, path: Path, problems: list[Problem]) -> tuple[object,
     """(content, text) of a YAML file of the package; None, with a problem, when it does not
     read (not UTF-8, not YAML)."""
     rel = _rel(root, path)
+    if not path.is_file():
+        problems.append(Problem(rel, None, None, "missing"))
+        return None
     data = path.read_bytes()
     encoding = _not_utf8(data)
     if encoding:
@@ -219,7 +222,7 @@ def _cell_problems(rel: str, content: bytes, schema: dict) -> list[Problem]:
     for index, field in enumerate(schema.get("fields", [])):
         kind = field.get("type")
         if kind in _PLAIN:
-            options = kind == "number" and any(o in field for o in _NUMBER_OPTIONS)
+            options = any(o in field for o in _NUMBER_OPTIONS)
             checks.append((index, field["name"], kind, None if options else _PLAIN[kind]))
     if not checks:
         return []
@@ -371,8 +374,10 @@ _ABSENT = _Absent()
 
 def _json_line(text: str, after: int, key: str, value) -> int | None:
     """Line of ``"key": value`` (or of ``"key":``) in a JSON text, from offset ``after`` on."""
+    if isinstance(value, _Absent):  # not in the stored descriptor: the entry it belongs in
+        return text.count("\n", 0, after) + 1
     needles = [f'"{key}": ']
-    if not isinstance(value, dict | list | _Absent):
+    if not isinstance(value, dict | list):
         needles.insert(0, f'"{key}": {json.dumps(value, ensure_ascii=False)}')
     for needle in needles:
         pos = text.find(needle, after)
