@@ -10,9 +10,9 @@ does not pass. Columns get pandas dtypes from the schema; an infinite number is 
 where the schema sets no bounds.
 
 A notebook states what it expects of the data with :func:`expect` (not a bare ``assert``), so a
-value outside the expected set fails naming the dataset, the field and the value:
+value outside the expected set fails naming the dataset, the field and the value::
 
->>> expect(df, "status", ["verified", "secondhand"])
+    expect(df, "status", ["verified", "verified-copy"])
 """
 
 from __future__ import annotations
