@@ -26,6 +26,7 @@ def series(kivet: pd.DataFrame, indicator: str, geo: str | None = None,
     rows = kivet[kivet["indicator"] == indicator]
     if rows.empty:
         raise KeyError(f"no indicator {indicator!r}")
+    rows = rows.assign(**{c: rows[c].fillna("") for c in ("flag", "suspect") if c in rows})
     if usable:
         rows = rows[rows["value"].notna()]
     if geo is None:
@@ -80,10 +81,12 @@ def splice(old: pd.DataFrame, new: pd.DataFrame, *, old_name: str, new_name: str
     """One series from two vintages: every year of ``new``, and of ``old`` only the years that
     ``new`` lacks for that geo. Every row says which vintage it comes from (``vintage``)."""
     cols = ["geo", "year", "value", "flag"]
-    newer = new[cols].assign(**{VINTAGE_COLUMN: new_name})
+    extra = [c for c in ("suspect",) if c in new.columns]
+    newer = new[cols + extra].assign(**{VINTAGE_COLUMN: new_name})
     have = set(zip(newer["geo"], newer["year"], strict=True))
     older = old[cols][[(g, y) not in have for g, y in zip(old["geo"], old["year"], strict=True)]]
-    out = pd.concat([older.assign(**{VINTAGE_COLUMN: old_name}), newer], ignore_index=True)
+    older = older.assign(**{c: "" for c in extra}, **{VINTAGE_COLUMN: old_name})
+    out = pd.concat([older, newer], ignore_index=True)
     return out.sort_values(["geo", "year"]).reset_index(drop=True)
 
 
