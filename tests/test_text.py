@@ -19,6 +19,7 @@ def test_and_join():
 def test_country_article():
     assert text.country("NL") == "the Netherlands"
     assert text.country("SE") == "Sweden"
+    assert text.country("CZ") == "Czechia"
 
 
 def test_share():

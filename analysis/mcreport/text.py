@@ -9,14 +9,15 @@ import pandas as pd
 from .countries import name
 from .glue import glue
 
-# Countries whose English short name takes "the" after a preposition ("in the Netherlands").
-WITH_ARTICLE = ("NL", "CZ")
+# Country names that take "the" after a preposition ("in the Netherlands").
+WITH_ARTICLE = ("Netherlands", "Czech Republic", "United Kingdom", "Slovak Republic")
 VERIFIED = ("verified", "verified-copy")
 
 
 def country(code: str) -> str:
     """Country name as it reads after a preposition: ``"the Netherlands"``, ``"Sweden"``."""
-    return f"the {name(code)}" if code in WITH_ARTICLE else name(code)
+    label = name(code)
+    return f"the {label}" if label in WITH_ARTICLE else label
 
 
 def and_join(items: Iterable[str]) -> str:
