@@ -153,3 +153,11 @@ def test_distance_to_target_own_indicator():
 def test_distance_to_target_refuses_other_indicator(other):
     with pytest.raises(indicators.TargetIndicatorError):
         indicators.distance_to_target(TARGETS, "T2025a", other, 46.6)
+
+
+def test_members_leave_out_suspect_and_excluded_rows():
+    kivet = pd.DataFrame({"indicator": ["1050"] * 4, "geo": ["AT", "BG", "HU", "NO"],
+                          "year": [2025] * 4, "value": [16.0, 6.1, float("nan"), 20.0],
+                          "flag": [""] * 4, "suspect": ["", "jump", "excluded", ""]})
+    assert indicators.members(kivet, "1050", 2025).to_dict() == {"AT": 16.0}
+    assert list(indicators.members(kivet, "1050", 2025, geos=["AT", "NO"]).index) == ["AT", "NO"]

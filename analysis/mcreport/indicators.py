@@ -34,6 +34,16 @@ def series(kivet: pd.DataFrame, indicator: str, geo: str | None = None,
     return rows[rows["geo"] == geo].set_index("year")["value"]
 
 
+def members(kivet: pd.DataFrame, indicator: str, year: int, geos=None) -> pd.Series:
+    """Comparable values (no suspect mark) of one indicator and year for ``geos`` (default: the
+    EU member states), indexed by country and sorted from lowest to highest."""
+    from .countries import EU27
+
+    rows = comparable(series(kivet, indicator))
+    rows = rows[rows["geo"].isin(list(geos or EU27)) & (rows["year"] == year)]
+    return rows.set_index("geo")["value"].sort_values()
+
+
 def comparable(rows: pd.DataFrame) -> pd.DataFrame:
     """Rows without a suspect mark: the ones used in comparisons between countries."""
     return rows[rows["suspect"].fillna("").eq("") & rows["value"].notna()]
