@@ -21,10 +21,11 @@ from mcreport.datapackage import resource_descriptor
 
 from .conftest import REPO
 
-N_FINDINGS = 74
-N_BY_STATUS = {"verified": 55, "verified-copy": 8, "secondhand": 11}
-N_BY_THEME = {"frame": 9, "1": 15, "2": 5, "3": 45}
-PREFIX_THEME = {"P": {"frame"}, "M": {"1"}, "Q": {"2"}, "E": {"3"}, "C": {"3"}, "G": {"3"}}
+N_FINDINGS = 86
+N_BY_STATUS = {"verified": 62, "verified-copy": 8, "secondhand": 16}
+N_BY_THEME = {"frame": 14, "1": 15, "2": 11, "3": 46}
+PREFIX_THEME = {"P": {"frame"}, "M": {"1"}, "Q": {"2"}, "E": {"3"}, "C": {"3"}, "G": {"3"},
+                "L": {"frame", "2"}}
 # The three research papers could be read only on their publication pages and in abstracts: no
 # figure from inside them may appear. The two figures cited to the mapping report describe the
 # project (its themes and countries) on the page presenting it.

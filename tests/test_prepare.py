@@ -101,5 +101,6 @@ def test_cli_end_to_end_on_fixtures(raw_dir, tmp_path, capsys):
     assert cli.main(["--raw", str(raw_dir), "--data", str(target)]) == 0
     out = capsys.readouterr().out
     assert "adult_participation_25_64: 21 raw -> 10 kept, 11 dropped" in out
-    assert "validated 8 resources: 0 problem(s)" in out
+    assert "validated 10 resources: 0 problem(s)" in out
+    assert "kivet_indicators: 26 raw -> 25 kept, 1 dropped" in out
     assert (target / "datapackage.json").is_file()

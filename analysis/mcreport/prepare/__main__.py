@@ -18,7 +18,7 @@ import pandas as pd
 
 from .. import datapackage
 from ..paths import data_dir
-from . import datasets, elm, eurostat
+from . import datasets, elm, eurostat, kivet
 
 VERIFIED_COPY = "verified-copy"
 VERIFIED = "verified"
@@ -32,6 +32,8 @@ SOURCES = {
     "google_trends_learning": ("google-trends-learning", "googletrends_learning"),
     "elm_vocabularies": ("eu-elm-vocabularies", "ec_elm_vocabularies"),
     "annex1_elm_mapping": ("eu-elm-sample-microcredential", "ec_elm_sample_microcredential"),
+    "kivet_indicators": ("cedefop-kivet-2026", "cedefop2026kivet"),
+    "kivet_indicator_list": ("cedefop-kivet-2026", "cedefop2026kivet"),
 }
 
 
@@ -79,6 +81,10 @@ def from_raw(raw: Path) -> dict[str, tuple[pd.DataFrame, datasets.Tally]]:
     out.update(elm.from_raw(*folders, source_vocabularies="ec_elm_vocabularies",
                             source_sample="ec_elm_sample_microcredential", status=VERIFIED_COPY,
                             secondhand_status="partly-secondhand"))
+    folder = raw / SOURCES["kivet_indicators"][0]
+    print(f"[kivet] reading {folder}", flush=True)
+    # Licence and copy are known from the republishing repository's provenance record only.
+    out.update(kivet.from_raw(folder, source="cedefop2026kivet", status="verified-copy"))
     return out
 
 

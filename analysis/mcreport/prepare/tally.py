@@ -14,10 +14,16 @@ class Tally:
     raw: int = 0
     kept: int = 0
     dropped: Counter = field(default_factory=Counter)
+    notes: Counter = field(default_factory=Counter)  # kept rows worth a line (e.g. flagged)
 
     def drop(self, reason: str, n: int = 1) -> None:
         if n:
             self.dropped[reason] += n
+
+    def note(self, what: str, n: int) -> None:
+        """Count ``n`` kept rows under ``what`` (printed, not subtracted)."""
+        if n:
+            self.notes[what] += n
 
     def apply(self, steps):
         """Rows to keep after ``steps``, a list of ``(reason, mask)``: each mask marks rows to drop.
@@ -37,7 +43,9 @@ class Tally:
     def finish(self, out: pd.DataFrame, *, source: str, status: str, sort) -> tuple[pd.DataFrame, Tally]:
         """Stamp every kept row with its ``source`` key and ``status``, sort, count and check."""
         out = out.assign(source=source, status=status)
-        out = out.sort_values(sort).reset_index(drop=True)
+        if sort:
+            out = out.sort_values(sort)
+        out = out.reset_index(drop=True)
         self.kept = len(out)
         self.check()
         return out, self
@@ -58,4 +66,6 @@ class Tally:
         lines = [f"{self.dataset}: {self.raw} raw -> {self.kept} kept, {self.dropped_total} dropped"]
         for reason, n in sorted(self.dropped.items(), key=lambda kv: (-kv[1], kv[0])):
             lines.append(f"    {n:6d} dropped: {reason}")
+        for what, n in sorted(self.notes.items()):
+            lines.append(f"    {n:6d} {what}")
         return "\n".join(lines)
