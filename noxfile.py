@@ -148,7 +148,7 @@ def audit(session: nox.Session) -> None:
             f"The PyPI vulnerability service cannot be reached ({probe}: {reply.strip()}); the lock "
             "file was NOT audited. Run this session where pypi.org's JSON API is reachable (CI does)."
         )
-    session.run("pip-audit", "--requirement", LOCK, "--require-hashes", "--disable-pip",
+    session.run("pip-audit", "--requirement", LOCK, "--require-hashes", "--disable-pip", "--strict",
                 "--vulnerability-service", "pypi", "--progress-spinner", "off", *session.posargs)
 
 
