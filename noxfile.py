@@ -86,11 +86,11 @@ PIP_AUDIT = "pip-audit==2.10.1"
 
 def build_pdf(session: nox.Session, *args: str) -> Path:
     """The PDF through LaTeX -> ``_build/pdf/``; its pages, metadata and overfull lines printed."""
-    missing = [tool for tool in ("latexmk", "xelatex", "pdfinfo") if shutil.which(tool) is None]
+    missing = [tool for tool in ("latexmk", "xelatex") if shutil.which(tool) is None]
     if missing:
         session.error(
-            f"TeX Live or poppler is missing ({', '.join(missing)} not found). Install them with:\n"
-            f"  sudo apt-get install -y {' '.join(TEX_PACKAGES)} poppler-utils"
+            f"TeX Live is missing ({', '.join(missing)} not found). Install it with:\n"
+            f"  sudo apt-get install -y {' '.join(TEX_PACKAGES)}"
         )
     session.run("jupyter-book", "build", ".", "--builder", "pdflatex", *BUILD_FLAGS, *args)
     built = ROOT / "_build" / "latex" / PDF_NAME

@@ -332,9 +332,16 @@ def pdf_language(pdf: Path) -> str:
 def pdf_report(pdf: Path, log: Path | None, max_overfull: float = 5.0) -> tuple[str, int]:
     """Pages, metadata and overfull lines of the PDF, and the number of overfull lines wider
     than ``max_overfull`` points."""
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
     lines = [f"PDF {pdf}"]
+    if shutil.which("pdfinfo"):
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    else:
+        info = ""
+        lines.append("  (pdfinfo not found: sudo apt-get install -y poppler-utils to read the metadata)")
+        written = re.search(r"Output written on .*?\((\d+) pages?", log.read_text(encoding="latin-1")) \
+            if log is not None and log.is_file() else None
+        info = f"Pages: {written.group(1)}" if written else ""
+    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
     for name in ("Pages", "Title", "Author", "Subject", "Keywords", "Creator", "Page size"):
         lines.append(f"  {name + ':':<10} {fields.get(name, '').strip() or '(none)'}")
     lines.append(f"  {'Language:':<10} {pdf_language(pdf) or '(none)'}")

@@ -267,9 +267,13 @@ class Reproducibility(SphinxDirective):
             if recorded and recorded != digest:
                 raise self.error(f"{path}: SHA-256 {digest} differs from the data package's {recorded}; "
                                  "run `python -m mcreport` to update data/datapackage.json")
-            codes = ", ".join(s.get("dataset") or s.get("publisher", "") for s in res.get("sources", []))
-            rows.append([nodes.literal(res["path"], res["path"]), str(res.get("rows", "")),
-                         codes, nodes.literal(digest[:16], digest[:16])])
+            sources = res.get("sources", [])
+            codes = list(dict.fromkeys(s["dataset"] for s in sources if s.get("dataset")))
+            if not codes:
+                codes = list(dict.fromkeys(s.get("publisher", "") for s in sources))
+                codes = codes if len(codes) <= 2 else [f"{len(sources)} publications"]
+            rows.append([res["path"], str(res.get("rows", "")), ", ".join(codes),
+                         nodes.literal(digest[:16], digest[:16])])
         version = package.get("version", "")
         out: list[nodes.Node] = [nodes.paragraph(
             "", f"Data package version {version}: {len(rows)} datasets. The SHA-256 digest of each "

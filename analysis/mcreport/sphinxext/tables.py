@@ -78,6 +78,8 @@ WIDE = 40.0
 #: Print extent (narrowest, preferred) of the Source column when no label is known: an
 #: author-year citation. With labels, the column is sized on the labels it shows.
 SOURCE_EXTENT = (9.0, 14.0)
+#: Publishers named in a row of the printed (condensed) catalogue; the rest are counted.
+CONDENSED_PUBLISHERS = 3
 #: Role that renders the Source cell (author-year citation without parentheses).
 CITE_ROLE = "cite:alp"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -268,18 +270,20 @@ def fit_widths(extents: Sequence[tuple[float, float]], budget: float) -> list[fl
     return [n + spare * w / total for n, w in zip(narrow, wishes, strict=True)]
 
 
-def fit_columns(extents: Sequence[tuple[float, float]], line: float = LINE_PT) -> tuple[list[int], str]:
+def fit_columns(extents: Sequence[tuple[float, float]], line: float = LINE_PT, unit: float = UNIT_PT,
+                sizes: Sequence[tuple[float, str]] = FONT_SIZES) -> tuple[list[int], str]:
     """Print widths of the columns in points (cell padding included) and the LaTeX font size
-    command (empty for the normal size) of a table that fits a printed line of ``line`` points."""
+    command (empty for the normal size) of a table that fits a printed line of ``line`` points,
+    ``unit`` being the width of an average character of the normal type."""
     padding = 2 * TABCOLSEP_PT * len(extents)
     narrow = sum(n for n, _ in extents)
-    choices = [(sc, size, (line - padding) / (UNIT_PT * sc)) for sc, size in FONT_SIZES]
+    choices = [(sc, size, (line - padding) / (unit * sc)) for sc, size in sizes]
     scale, size, budget = next((c for c in choices if narrow <= c[2]), choices[-1])
     units = fit_widths(extents, budget)
-    return [max(1, round(u * UNIT_PT * scale + 2 * TABCOLSEP_PT)) for u in units], size
+    return [max(1, round(u * unit * scale + 2 * TABCOLSEP_PT)) for u in units], size
 
 
-def needs_landscape(extents: Sequence[tuple[float, float]]) -> bool:
+def needs_landscape(extents: Sequence[tuple[float, float]], unit: float = UNIT_PT) -> bool:
     """Whether a table is printed on a landscape page: many columns that would be squeezed to a
     word or two a line on a portrait one."""
     if len(extents) < LANDSCAPE_COLUMNS:
@@ -288,17 +292,30 @@ def needs_landscape(extents: Sequence[tuple[float, float]]) -> bool:
     narrow = sum(n for n, _ in extents)
     preferred = sum(p for _, p in extents)
     for scale, _size in FONT_SIZES[:3]:
-        budget = (LINE_PT - padding) / (UNIT_PT * scale)
+        budget = (LINE_PT - padding) / (unit * scale)
         if narrow <= budget:
             return preferred > LANDSCAPE_CROWDING * budget
     return True
 
 
-def fit_page(extents: Sequence[tuple[float, float]]) -> tuple[list[int], str, bool]:
-    """Widths, font size and orientation (``True``: landscape) of a printed table."""
-    landscape = needs_landscape(extents)
-    weights, size = fit_columns(extents, LANDSCAPE_LINE_PT if landscape else LINE_PT)
-    return weights, size, landscape
+def fit_page(extents: Sequence[tuple[float, float]], unit: float = UNIT_PT) -> tuple[list[int], str, bool]:
+    """Widths, font size and orientation (``True``: landscape, in type no larger than
+    ``\\small``) of a printed table."""
+    if needs_landscape(extents, unit):
+        weights, size = fit_columns(extents, LANDSCAPE_LINE_PT, unit, FONT_SIZES[1:])
+        return weights, size, True
+    weights, size = fit_columns(extents, LINE_PT, unit)
+    return weights, size, False
+
+
+def print_unit(config: Config) -> float:
+    """:data:`UNIT_PT` scaled to the PDF's body type (``latex_elements["pointsize"]``, 10pt
+    when unset): an 11pt body sets every size one step larger."""
+    size = str((config.latex_elements or {}).get("pointsize", "10pt")).strip().removesuffix("pt")
+    try:
+        return UNIT_PT * float(size) / 10.0
+    except ValueError:
+        return UNIT_PT
 
 
 def source_extent(labels: Sequence[str]) -> tuple[float, float]:
@@ -439,7 +456,8 @@ class DataTable(_Base):
         ]
         cite_labels = [citations.current().label_of(k) for k in sources if k]
         weights, font_size, landscape = fit_page(
-            extents + [column_extent("Status", labels), source_extent([x for x in cite_labels if x])])
+            extents + [column_extent("Status", labels), source_extent([x for x in cite_labels if x])],
+            print_unit(self.config))
         # HTML: columns of long text keep a readable width (the table scrolls sideways instead)
         css = {
             c: [f"mc-col-{c}"] + (["mc-num"] if num else []) + (["mc-wide"] if ext[1] > WIDE else [])
@@ -618,7 +636,7 @@ class DataCatalogue(_Base):
         ]
         extents = [column_extent(h, [r[i] for r in rows]) for i, h in enumerate(headers)]
         extents[0] = (1.3 * extents[0][0], 1.3 * extents[0][1])  # field names in monospace
-        weights, font_size = fit_columns(extents)
+        weights, font_size = fit_columns(extents, unit=print_unit(self.config))
         table = nodes.table(classes=["mc-catalogue-fields", "longtable"])
         tgroup = nodes.tgroup(cols=len(headers))
         table += tgroup
@@ -716,9 +734,12 @@ class DataCatalogue(_Base):
         headers = ["Dataset", "Publisher (dataset code)", "Licence", "Rows"]
         rows = []
         for res in package["resources"]:
-            pubs = "; ".join(
+            names = list(dict.fromkeys(
                 (s.get("publisher") or "") + (f" ({s['dataset']})" if s.get("dataset") else "")
-                for s in res.get("sources", []))
+                for s in res.get("sources", [])))
+            if len(names) > CONDENSED_PUBLISHERS:
+                names = names[:CONDENSED_PUBLISHERS - 1] + [f"{len(names) - CONDENSED_PUBLISHERS + 1} more"]
+            pubs = "; ".join(names)
             lic = "; ".join(lic.get("name") or lic.get("title", "") for lic in res.get("licenses", []))
             rows.append([res.get("title", res["name"]), res["path"], pubs or MISSING, lic or MISSING,
                          str(res.get("rows", MISSING))])
@@ -726,7 +747,7 @@ class DataCatalogue(_Base):
                    column_extent(headers[1], [r[2] for r in rows]),
                    column_extent(headers[2], [r[3] for r in rows]),
                    column_extent(headers[3], [r[4] for r in rows], numeric=True)]
-        weights, font_size = fit_columns(extents)
+        weights, font_size = fit_columns(extents, unit=print_unit(self.config))
         table = nodes.table(classes=["mc-catalogue-condensed", "longtable"])
         table += nodes.title("Datasets of the report", "Datasets of the report")
         tgroup = nodes.tgroup(cols=len(headers))
@@ -743,7 +764,7 @@ class DataCatalogue(_Base):
         tgroup += tbody
         for title, path, pubs, lic, count in rows:
             row = nodes.row()
-            row += _entry(nodes.Text(title + " "), nodes.literal(path, path))
+            row += _entry(nodes.Text(title + " "), nodes.emphasis(path, path))
             row += _text_entry(pubs)
             row += _text_entry(lic)
             row += _text_entry(count)
