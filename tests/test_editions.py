@@ -165,3 +165,11 @@ def test_release_compares_with_previous_edition(tmp_path, monkeypatch):
     assert any(p[0] == "book/theme3-end-users" for c in changes["changes"] for p in c["pages"])
     (tmp_path / "changes.md").write_text(message)
     print(message)
+
+
+def test_stock_pybtex_plugins_found_without_entry_points():
+    import pybtex.plugin
+
+    citations.register_plugins()
+    for group, name, klass in citations._stock_plugins():
+        assert pybtex.plugin.find_plugin(group, name) is klass

@@ -349,7 +349,27 @@ class SuffixedAuthorYearReferenceStyle(AuthorYearReferenceStyle):
 # ---------------------------------------------------------------------------------------------
 
 
+def _stock_plugins() -> list[tuple[str, str, type]]:
+    """pybtex plugins that the bibliography looks up by name on every citation and entry."""
+    from pybtex.backends.plaintext import Backend as PlainTextBackend
+    from pybtex.style.names.plain import NameStyle
+    from pybtex_docutils import Backend as DocutilsBackend
+
+    return [
+        ("pybtex.backends", "docutils", DocutilsBackend),
+        ("pybtex.backends", "plaintext", PlainTextBackend),
+        ("pybtex.backends", "text", PlainTextBackend),  # an alias of plaintext, found first here
+        ("pybtex.style.names", "plain", NameStyle),
+    ]
+
+
 def register_plugins() -> None:
+    """This module's styles, and the stock plugins the bibliography uses registered again under
+    their own names with pybtex's public ``register_plugin``: pybtex finds plugins registered at
+    run time before searching every installed distribution's entry points, which it would do
+    on each citation otherwise."""
+    for group, name, klass in _stock_plugins():
+        pybtex.plugin.register_plugin(group, name, klass, force=True)
     bibtex_plugin.register_plugin(
         "sphinxcontrib.bibtex.style.referencing", STYLE, SuffixedAuthorYearReferenceStyle, force=True)
     pybtex.plugin.register_plugin("pybtex.style.formatting", STYLE, AuthorYearFormattingStyle, force=True)

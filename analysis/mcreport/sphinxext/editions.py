@@ -235,7 +235,7 @@ class EditionChanges(SphinxDirective):
                     pages += nodes.Text("; ")
                 pages += _doc_link(pdoc, title, self.env.docname)
             if not c["pages"]:
-                pages += nodes.Text("not pasted on a page")
+                pages += nodes.Text("only in its notebook (on the site)")
             nb, _, name = c["key"].partition("::")
             rows.append([nodes.inline("", "", nodes.Text(name), nodes.Text(f" ({Path(nb).name})")), pages,
                          c["kind"], c["old"] if c["old"] is not None else "\u2013",
