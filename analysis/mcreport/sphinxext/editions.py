@@ -46,6 +46,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from .. import datapackage, editions
 from ..paths import data_dir
+from . import note_input
 from .tables import latex_colspec
 
 logger = logging.getLogger(__name__)
@@ -211,6 +212,7 @@ class EditionChanges(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         path = Path(self.env.srcdir) / editions.CHANGES_FILE
         self.env.note_dependency(str(path))
+        note_input(self.env, Path(__file__).resolve())  # a change of this code re-reads the page
         if not path.is_file():
             return [nodes.paragraph("", "This is the first edition: there is no earlier edition to "
                                         "compare it with.")]
@@ -254,6 +256,8 @@ class Reproducibility(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         root = data_dir()
         self.env.note_dependency(str(root / datapackage.DESCRIPTOR))
+        note_input(self.env, root / datapackage.DESCRIPTOR)
+        note_input(self.env, Path(__file__).resolve())  # a change of this code re-reads the page
         try:
             package = datapackage.read(root)
         except datapackage.DataPackageError as exc:
