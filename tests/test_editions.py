@@ -173,3 +173,12 @@ def test_stock_pybtex_plugins_found_without_entry_points():
     citations.register_plugins()
     for group, name, klass in citations._stock_plugins():
         assert pybtex.plugin.find_plugin(group, name) is klass
+
+
+def test_glue_cache_of_an_executed_notebook(tmp_path):
+    """myst-nb keeps the glue outputs of a notebook it executed apart, as ``<name>.glue.json``."""
+    cache = tmp_path / "x.glue.json"
+    cache.write_text(json.dumps({"share": {
+        "output_type": "display_data", "data": {"text/plain": "11.9"},
+        "metadata": {"scrapbook": {"name": "share", "mime_prefix": "application/papermill.record/"}}}}))
+    assert editions.glued_values(cache) == {"share": "11.9"}

@@ -109,22 +109,27 @@ def long_date(iso: str) -> str:
 
 
 def glued_values(notebook: Path) -> dict[str, str]:
-    """``key -> value`` (the ``text/plain`` form) of every value glued in an executed notebook."""
+    """``key -> value`` (the ``text/plain`` form) of every value glued in an executed notebook:
+    a notebook with its outputs, or the glue outputs myst-nb keeps apart from the notebook it
+    executed (``<name>.glue.json``, ``key -> output``)."""
     try:
-        nb = json.loads(notebook.read_text(encoding="utf-8"))
+        doc = json.loads(notebook.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise EditionError(f"{notebook}: {exc}") from None
+    if notebook.name.endswith(".glue.json"):
+        outputs = [(key, output) for key, output in doc.items()]
+    else:
+        outputs = [(output.get("metadata", {}).get("scrapbook", {}).get("name"), output)
+                   for cell in doc.get("cells", []) for output in cell.get("outputs", [])]
     out: dict[str, str] = {}
-    for cell in nb.get("cells", []):
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if not name:
-                continue
-            data = output.get("data", {})
-            value = next((v for mime, v in data.items() if mime.endswith("text/plain")), None)
-            if isinstance(value, list):
-                value = "".join(value)
-            out[name] = value if value is not None else "<" + ", ".join(sorted(data)) + ">"
+    for name, output in outputs:
+        if not name:
+            continue
+        data = output.get("data", {})
+        value = next((v for mime, v in data.items() if mime.endswith("text/plain")), None)
+        if isinstance(value, list):
+            value = "".join(value)
+        out[name] = value if value is not None else "<" + ", ".join(sorted(data)) + ">"
     return out
 
 

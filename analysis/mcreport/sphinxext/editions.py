@@ -10,7 +10,8 @@ Edition (:mod:`mcreport.editions`)
 
 Values of every build
     When a build finishes, ``values.json`` is written next to its output (``_build/html/``,
-    ``_build/latex/``): every value glued by an executed notebook, with the pages that paste it.
+    ``_build/latex/``): every value glued by a notebook the build executed (the glue outputs
+    myst-nb writes to ``jupyter_execute/<notebook>.glue.json``), with the pages that paste it.
 
 ``{edition-changes}``
     The table of *Changes in this edition*, from ``editions/changes.json`` (written by the
@@ -147,8 +148,8 @@ def _write_values(app: Sphinx, exception: Exception | None) -> None:
     for doc in sorted(env.found_docs):
         source = Path(env.doc2path(doc))
         if source.suffix == ".ipynb":
-            run = executed / f"{doc}.ipynb"
-            notebooks[doc] = run if run.is_file() else source
+            glue = executed / f"{doc}.glue.json"  # myst-nb keeps the glue outputs it executed here
+            notebooks[doc] = glue if glue.is_file() else source
     pages = [Path(env.doc2path(doc)) for doc in sorted(env.found_docs)]
     try:
         rows = editions.values_table(notebooks, pages, srcdir)
