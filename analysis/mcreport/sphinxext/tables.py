@@ -359,8 +359,10 @@ def _sized(content: list[nodes.Node], font_size: str, landscape: bool = False) -
     when ``landscape`` (``pdflscape``); HTML unchanged."""
     if not font_size and not landscape:
         return content
-    begin = (r"\begin{landscape}" if landscape else "") + rf"\begingroup{font_size}"
-    end = r"\endgroup" + (r"\end{landscape}" if landscape else "")
+    # a landscape table goes after the page under way (afterpage): the text flows on around it
+    # (read with @ a letter: the table's own code uses LaTeX internals)
+    begin = (r"\makeatletter\afterpage{\begin{landscape}" if landscape else "") + rf"\begingroup{font_size}"
+    end = r"\endgroup" + (r"\end{landscape}}\makeatother" if landscape else "")
     return [nodes.raw("", begin, format="latex"), *content, nodes.raw("", end, format="latex")]
 
 
