@@ -237,6 +237,9 @@ class EditionChanges(SphinxDirective):
                 if i:
                     pages += nodes.Text("; ")
                 pages += _doc_link(pdoc, title, self.env.docname)
+                if not excluded(pdoc, list(self.config.mcreport_print_exclude or [])):
+                    # in print, the page number too
+                    pages += nodes.raw("", rf" (p.~\pageref{{\detokenize{{{pdoc}::doc}}}})", format="latex")
             if not c["pages"]:
                 pages += nodes.Text("only in its notebook (on the site)")
             nb, _, name = c["key"].partition("::")
@@ -245,7 +248,7 @@ class EditionChanges(SphinxDirective):
                          c["new"] if c["new"] is not None else "\u2013"])
         return [nodes.paragraph("", intro),
                 *_table(["Value (notebook)", "Page", "Change", "Before", "Now"], rows,
-                        [30, 28, 14, 14, 14], [False, False, False, True, True])]
+                        [27, 29, 12, 16, 16], [False] * 5)]
 
 
 class Reproducibility(SphinxDirective):
