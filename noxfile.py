@@ -6,7 +6,12 @@
   (published only when the build succeeds; ``-- --incremental`` rebuilds only what changed).
 - ``bench``: times clean and incremental builds, nbval and the PDF on a copy of the book.
 - ``pdf``: the PDF through LaTeX -> ``_build/pdf/microcredentials-report.pdf``, and next to the
-  HTML (``_build/html/``) when the site is built, where the site links to it.
+  HTML (``_build/html/``) when the site is built, where the site links to it; prints its pages,
+  metadata and the overfull lines of the LaTeX log (fails on any wider than 5 pt).
+- ``release``: the edition of ``CITATION.cff``: site, PDF, the page *Changes in this edition*
+  (against the previous edition's values in ``editions/``) and the release files in
+  ``_build/release/``.
+- ``audit``: known vulnerabilities of the pinned packages (``pip-audit`` on the lock file).
 - ``browser``: the built site in headless Chromium (Debian package): every page loads with no
   console error and no request to another origin; links, anchors, alt texts, search, figures on
   a narrow screen and in dark mode; prints page weights and first-paint times.
@@ -73,19 +78,22 @@ def bench(session: nox.Session) -> None:
     session.run("python", "-m", "mcreport.bench", *session.posargs)
 
 
-@nox.session(python=PYTHON)
-def pdf(session: nox.Session) -> None:
-    """The report as a PDF, through LaTeX."""
+PDF_NAME = "microcredentials-report.pdf"
+#: Overfull lines wider than this (points) in the LaTeX log fail the ``pdf`` session.
+OVERFULL_PT = 5.0
+PIP_AUDIT = "pip-audit==2.10.1"
+
+
+def build_pdf(session: nox.Session, *args: str) -> Path:
+    """The PDF through LaTeX -> ``_build/pdf/``; its pages, metadata and overfull lines printed."""
     missing = [tool for tool in ("latexmk", "xelatex") if shutil.which(tool) is None]
     if missing:
         session.error(
             f"TeX Live is missing ({', '.join(missing)} not found). Install it with:\n"
             f"  sudo apt-get install -y {' '.join(TEX_PACKAGES)}"
         )
-    install(session)
-    session.run("jupyter-book", "build", ".", "--builder", "pdflatex", *BUILD_FLAGS,
-                *session.posargs)
-    built = ROOT / "_build" / "latex" / "microcredentials-report.pdf"
+    session.run("jupyter-book", "build", ".", "--builder", "pdflatex", *BUILD_FLAGS, *args)
+    built = ROOT / "_build" / "latex" / PDF_NAME
     target = ROOT / "_build" / "pdf" / built.name
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(built, target)
@@ -94,6 +102,54 @@ def pdf(session: nox.Session) -> None:
     if (site / "index.html").is_file():  # published next to the HTML, which links to it
         shutil.copy2(built, site / built.name)
         session.log(f"PDF: {site / built.name}")
+    session.run("python", "-m", "mcreport.editions", "pdf-report", str(target),
+                "--log", str(built.with_suffix(".log")), "--max-overfull", str(OVERFULL_PT))
+    return target
+
+
+@nox.session(python=PYTHON)
+def pdf(session: nox.Session) -> None:
+    """The report as a PDF, through LaTeX; prints pages, metadata and overfull lines."""
+    install(session)
+    build_pdf(session, *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def release(session: nox.Session) -> None:
+    """The edition of ``CITATION.cff`` (version, date) with its release files in ``_build/release/``:
+    the PDF, the site and the data package as zip files, the values of the edition and what
+    changed since the previous edition (``editions/<version>.json``, the latest older one).
+
+    The values of the edition are written to ``editions/<version>.json`` (commit it with the
+    release: the next edition is compared with it)."""
+    install(session)
+    out = ROOT / "_build" / "release"
+    session.run("python", "-m", "mcreport.editions", "prepare", "--out", str(out))
+    session.run("python", "-m", "mcreport.build", "html", "--all")
+    build_pdf(session)
+    session.run("python", "-m", "mcreport.editions", "assets", "--out", str(out),
+                "--site", str(ROOT / "_build" / "html"), "--pdf", str(ROOT / "_build" / "pdf" / PDF_NAME))
+
+
+@nox.session(python=PYTHON)
+def audit(session: nox.Session) -> None:
+    """Known vulnerabilities of every package pinned in the lock file (``pip-audit``, which asks
+    the PyPI vulnerability service; fails when the service cannot be reached)."""
+    session.install(PIP_AUDIT)
+    probe = "https://pypi.org/pypi/pip/24.0/json"  # the per-release JSON that pip-audit reads
+    reply = session.run(
+        "python", "-c",
+        "import sys, urllib.request\n"
+        f"try: urllib.request.urlopen({probe!r}, timeout=20)\n"
+        "except Exception as exc: print(exc); sys.exit(3)",
+        silent=True, success_codes=[0, 3])
+    if reply and reply.strip():
+        session.error(
+            f"The PyPI vulnerability service cannot be reached ({probe}: {reply.strip()}); the lock "
+            "file was NOT audited. Run this session where pypi.org's JSON API is reachable (CI does)."
+        )
+    session.run("pip-audit", "--requirement", LOCK, "--require-hashes", "--disable-pip", "--strict",
+                "--vulnerability-service", "pypi", "--progress-spinner", "off", *session.posargs)
 
 
 @nox.session(python=PYTHON)

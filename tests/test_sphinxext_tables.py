@@ -156,7 +156,7 @@ def test_column_extent():
     assert tables.column_extent("M", long_cells) == (16.0, 45.0)
     assert tables.column_extent("M", ["a short one", "xx"]) == (units("short"), units("short"))
     # numbers never wrap; a long header word may be hyphenated (capped)
-    assert tables.column_extent("Participation", ["11.9", "100"], numeric=True) == (8.0, 8.0)
+    assert tables.column_extent("Participation", ["11.9", "100"], numeric=True) == (9.0, 9.0)
     assert tables.column_extent("", []) == (2.0, 2.0)
 
 

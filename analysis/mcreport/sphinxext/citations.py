@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import pybtex.plugin
+from pybtex.database import Entry
 from pybtex.richtext import Text
 from pybtex.style.formatting.plain import Style as PlainStyle
 from pybtex.style.labels import BaseLabelStyle
@@ -59,6 +60,8 @@ NO_DATE = "n.d."
 AUTHOR_YEAR_SEP = ", "  # as in the parenthetical citation, "Cedefop, 2023b"
 _ENV_LABELS = "mcreport_cite_labels"  # in the environment: key -> list label of the last build
 _ARTICLES = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
+#: A ``note`` that records what could not be checked: kept on the site, not printed.
+AUDIT_NOTE = re.compile(r"^\s*unverified\s*:", re.IGNORECASE)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,6 +180,14 @@ class Catalogue:
         work = self.work(entry)
         return f"{work.author}{AUTHOR_YEAR_SEP}{self.year(entry)}" if work.author else self.year(entry)
 
+    def label_of(self, key: str) -> str:
+        """The label of the work with this key ("" when the key is not in the bibliography)."""
+        work = self.works.get(key)
+        if work is None:
+            return ""
+        year = year_label(work.year, self.suffixes.get(key, ""))
+        return f"{work.author}{AUTHOR_YEAR_SEP}{year}" if work.author else year
+
     def sort_key(self, entry: Any) -> tuple:
         """Author label, year (undated works first), suffix, title, key."""
         work = self.work(entry)
@@ -187,6 +198,7 @@ class Catalogue:
 
 
 _catalogue = Catalogue(())  # replaced when a builder starts (see _build_catalogue)
+_printing = False  # True when the builder makes the printed report (LaTeX): see _build_catalogue
 
 
 def current() -> Catalogue:
@@ -220,12 +232,29 @@ class AuthorYearFormattingStyle(PlainStyle):
     default_label_style = STYLE
     default_sorting_style = STYLE
 
+    def format_entry(self, label, entry, bib_data=None):
+        """In print, the entry without an audit note (see :data:`AUDIT_NOTE`)."""
+        if _printing:
+            entry = without_audit_note(entry)
+        return super().format_entry(label, entry, bib_data=bib_data)
+
     def format_title(self, e, which_field, as_sentence=True):
         """Titles as written in the bibliography (no forced sentence case: names keep capitals)."""
         formatted_title = bib_field(which_field)
         if as_sentence:
             return sentence[formatted_title]
         return formatted_title
+
+
+def without_audit_note(entry: Entry) -> Entry:
+    """The entry itself, or a copy without its ``note`` when that note is an audit note."""
+    note = entry.fields.get("note")
+    if note is None or not AUDIT_NOTE.match(str(note)):
+        return entry
+    fields = [(name, value) for name, value in entry.fields.items() if name.lower() != "note"]
+    copy = Entry(entry.type, fields=fields, persons=entry.persons)
+    copy.key = entry.key
+    return copy
 
 
 # ---------------------------------------------------------------------------------------------
@@ -320,7 +349,27 @@ class SuffixedAuthorYearReferenceStyle(AuthorYearReferenceStyle):
 # ---------------------------------------------------------------------------------------------
 
 
+def _stock_plugins() -> list[tuple[str, str, type]]:
+    """pybtex plugins that the bibliography looks up by name on every citation and entry."""
+    from pybtex.backends.plaintext import Backend as PlainTextBackend
+    from pybtex.style.names.plain import NameStyle
+    from pybtex_docutils import Backend as DocutilsBackend
+
+    return [
+        ("pybtex.backends", "docutils", DocutilsBackend),
+        ("pybtex.backends", "plaintext", PlainTextBackend),
+        ("pybtex.backends", "text", PlainTextBackend),  # an alias of plaintext, found first here
+        ("pybtex.style.names", "plain", NameStyle),
+    ]
+
+
 def register_plugins() -> None:
+    """This module's styles, and the stock plugins the bibliography uses registered again under
+    their own names with pybtex's public ``register_plugin``: pybtex finds plugins registered at
+    run time before searching every installed distribution's entry points, which it would do
+    on each citation otherwise."""
+    for group, name, klass in _stock_plugins():
+        pybtex.plugin.register_plugin(group, name, klass, force=True)
     bibtex_plugin.register_plugin(
         "sphinxcontrib.bibtex.style.referencing", STYLE, SuffixedAuthorYearReferenceStyle, force=True)
     pybtex.plugin.register_plugin("pybtex.style.formatting", STYLE, AuthorYearFormattingStyle, force=True)
@@ -333,7 +382,8 @@ def _build_catalogue(app: Sphinx) -> None:
 
     Keys whose label differs from the last build are kept: the pages citing them are written
     again (their citations are rendered when a page is written, not when it is read)."""
-    global _catalogue
+    global _catalogue, _printing
+    _printing = app.builder.format == "latex"
     domain = app.env.get_domain("cite")
     bibdata = domain.data["bibdata"]
     keys = [key for bibfile in bibdata.bibfiles.values() for key in bibfile.keys]

@@ -43,7 +43,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from .. import countries, data, datapackage
 from ..paths import data_dir
-from . import note_input
+from . import citations, note_input
 
 #: Columns every row has; shown as the last two columns of every table, never as data columns.
 META_COLUMNS = ("source", "status")
@@ -63,14 +63,23 @@ NUMERIC_TYPES = frozenset({"integer", "number", "year"})
 # 10pt roman type of the PDF (about 5pt). LINE_PT is the text width of the printed page (A4 or
 # letter with Sphinx's margins), TABCOLSEP_PT the space LaTeX leaves on each side of a cell.
 LINE_PT = 450.0
+#: Text width of a landscape page (the portrait text height), for tables too wide for a portrait one.
+LANDSCAPE_LINE_PT = 680.0
+#: A table of at least this many columns whose preferred widths exceed the portrait line by
+#: LANDSCAPE_CROWDING (at the largest type whose narrowest widths fit) is printed in landscape.
+LANDSCAPE_COLUMNS = 6
+LANDSCAPE_CROWDING = 1.5
 TABCOLSEP_PT = 6.0
 UNIT_PT = 5.0
 #: Font sizes tried, largest first, until the narrowest widths of all columns fit the line.
 FONT_SIZES = ((1.0, ""), (0.9, r"\small"), (0.8, r"\footnotesize"), (0.7, r"\scriptsize"))
 #: Columns whose cells are mostly longer than this (in units) are kept readably wide in HTML.
 WIDE = 40.0
-#: Print extent (narrowest, preferred) of the Source column: an author-year citation.
+#: Print extent (narrowest, preferred) of the Source column when no label is known: an
+#: author-year citation. With labels, the column is sized on the labels it shows.
 SOURCE_EXTENT = (9.0, 14.0)
+#: Publishers named in a row of the printed (condensed) catalogue; the rest are counted.
+CONDENSED_PUBLISHERS = 3
 #: Role that renders the Source cell (author-year citation without parentheses).
 CITE_ROLE = "cite:alp"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -236,7 +245,7 @@ def column_extent(title: str, cells: Sequence[str], numeric: bool = False) -> tu
     """
     widths = sorted(text_units(c) for c in cells)
     cell_word = min(max((text_units(w) for c in cells for w in c.split()), default=1.0), 16.0)
-    head_word = min(max((1.15 * text_units(w) for w in title.split()), default=1.0), 8.0)
+    head_word = min(max((1.3 * text_units(w) for w in title.split()), default=1.0), 9.0)
     if numeric:
         narrow = max(max(widths, default=1.0), head_word, 2.0)
         return narrow, narrow
@@ -261,15 +270,60 @@ def fit_widths(extents: Sequence[tuple[float, float]], budget: float) -> list[fl
     return [n + spare * w / total for n, w in zip(narrow, wishes, strict=True)]
 
 
-def fit_columns(extents: Sequence[tuple[float, float]]) -> tuple[list[int], str]:
+def fit_columns(extents: Sequence[tuple[float, float]], line: float = LINE_PT, unit: float = UNIT_PT,
+                sizes: Sequence[tuple[float, str]] = FONT_SIZES) -> tuple[list[int], str]:
     """Print widths of the columns in points (cell padding included) and the LaTeX font size
-    command (empty for the normal size) of a table that fits the printed page."""
+    command (empty for the normal size) of a table that fits a printed line of ``line`` points,
+    ``unit`` being the width of an average character of the normal type."""
     padding = 2 * TABCOLSEP_PT * len(extents)
     narrow = sum(n for n, _ in extents)
-    choices = [(sc, size, (LINE_PT - padding) / (UNIT_PT * sc)) for sc, size in FONT_SIZES]
+    choices = [(sc, size, (line - padding) / (unit * sc)) for sc, size in sizes]
     scale, size, budget = next((c for c in choices if narrow <= c[2]), choices[-1])
     units = fit_widths(extents, budget)
-    return [max(1, round(u * UNIT_PT * scale + 2 * TABCOLSEP_PT)) for u in units], size
+    return [max(1, round(u * unit * scale + 2 * TABCOLSEP_PT)) for u in units], size
+
+
+def needs_landscape(extents: Sequence[tuple[float, float]], unit: float = UNIT_PT) -> bool:
+    """Whether a table is printed on a landscape page: many columns that would be squeezed to a
+    word or two a line on a portrait one."""
+    if len(extents) < LANDSCAPE_COLUMNS:
+        return False
+    padding = 2 * TABCOLSEP_PT * len(extents)
+    narrow = sum(n for n, _ in extents)
+    preferred = sum(p for _, p in extents)
+    for scale, _size in FONT_SIZES[:3]:
+        budget = (LINE_PT - padding) / (unit * scale)
+        if narrow <= budget:
+            return preferred > LANDSCAPE_CROWDING * budget
+    return True
+
+
+def fit_page(extents: Sequence[tuple[float, float]], unit: float = UNIT_PT) -> tuple[list[int], str, bool]:
+    """Widths, font size and orientation (``True``: landscape, in type no larger than
+    ``\\small``) of a printed table."""
+    if needs_landscape(extents, unit):
+        weights, size = fit_columns(extents, LANDSCAPE_LINE_PT, unit, FONT_SIZES[1:])
+        return weights, size, True
+    weights, size = fit_columns(extents, LINE_PT, unit)
+    return weights, size, False
+
+
+def print_unit(config: Config) -> float:
+    """:data:`UNIT_PT` scaled to the PDF's body type (``latex_elements["pointsize"]``, 10pt
+    when unset): an 11pt body sets every size one step larger."""
+    size = str((config.latex_elements or {}).get("pointsize", "10pt")).strip().removesuffix("pt")
+    try:
+        return UNIT_PT * float(size) / 10.0
+    except ValueError:
+        return UNIT_PT
+
+
+def source_extent(labels: Sequence[str]) -> tuple[float, float]:
+    """(narrowest, preferred) width of a Source column showing these citation labels."""
+    if not labels:
+        return SOURCE_EXTENT
+    narrow, preferred = column_extent("Source", labels)
+    return max(narrow, SOURCE_EXTENT[0]), max(preferred, SOURCE_EXTENT[0])
 
 
 def latex_colspec(weights: Sequence[int], numeric: Sequence[bool]) -> str:
@@ -300,15 +354,16 @@ def _text_entry(text: str, classes: Sequence[str] = ()) -> nodes.entry:
     return _entry(nodes.Text(text), classes=classes)
 
 
-def _sized(content: list[nodes.Node], font_size: str) -> list[nodes.Node]:
-    """``content`` set in a smaller type in LaTeX when ``font_size`` says so (HTML unchanged)."""
-    if not font_size:
+def _sized(content: list[nodes.Node], font_size: str, landscape: bool = False) -> list[nodes.Node]:
+    """``content`` set in a smaller type in LaTeX when ``font_size`` says so, on a landscape page
+    when ``landscape`` (``pdflscape``); HTML unchanged."""
+    if not font_size and not landscape:
         return content
-    return [
-        nodes.raw("", rf"\begingroup{font_size}", format="latex"),
-        *content,
-        nodes.raw("", r"\endgroup", format="latex"),
-    ]
+    # a landscape table goes after the page under way (afterpage): the text flows on around it
+    # (read with @ a letter: the table's own code uses LaTeX internals)
+    begin = (r"\makeatletter\afterpage{\begin{landscape}" if landscape else "") + rf"\begingroup{font_size}"
+    end = r"\endgroup" + (r"\end{landscape}}\makeatother" if landscape else "")
+    return [nodes.raw("", begin, format="latex"), *content, nodes.raw("", end, format="latex")]
 
 
 class _Base(SphinxDirective):
@@ -401,7 +456,10 @@ class DataTable(_Base):
             column_extent(title, texts[c], num)
             for title, c, num in zip(titles, columns, numeric, strict=False)
         ]
-        weights, font_size = fit_columns(extents + [column_extent("Status", labels), SOURCE_EXTENT])
+        cite_labels = [citations.current().label_of(k) for k in sources if k]
+        weights, font_size, landscape = fit_page(
+            extents + [column_extent("Status", labels), source_extent([x for x in cite_labels if x])],
+            print_unit(self.config))
         # HTML: columns of long text keep a readable width (the table scrolls sideways instead)
         css = {
             c: [f"mc-col-{c}"] + (["mc-num"] if num else []) + (["mc-wide"] if ext[1] > WIDE else [])
@@ -457,7 +515,7 @@ class DataTable(_Base):
         colspec["spec"] = latex_colspec(weights, numeric + [False, False])
         box = nodes.container(classes=["mc-datatable", f"mc-datatable-{name.replace('_', '-')}"])
         box += table
-        return _sized([colspec, box], font_size)
+        return _sized([colspec, box], font_size, landscape)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -580,7 +638,7 @@ class DataCatalogue(_Base):
         ]
         extents = [column_extent(h, [r[i] for r in rows]) for i, h in enumerate(headers)]
         extents[0] = (1.3 * extents[0][0], 1.3 * extents[0][1])  # field names in monospace
-        weights, font_size = fit_columns(extents)
+        weights, font_size = fit_columns(extents, unit=print_unit(self.config))
         table = nodes.table(classes=["mc-catalogue-fields", "longtable"])
         tgroup = nodes.tgroup(cols=len(headers))
         table += tgroup
@@ -663,7 +721,60 @@ class DataCatalogue(_Base):
             section += fields
             section.extend(self._fields_table(res))
             out.append(section)
-        return out
+        # The site shows every entry; the printed report one line a dataset (the site has the rest).
+        full = addnodes.only(expr="html")
+        full.extend(out[1:])
+        return [out[0], full, self._condensed(package)]
+
+    def _condensed(self, package: dict) -> addnodes.only:
+        """The catalogue in print: one row a dataset (file, publishers, licence, rows)."""
+        printed = addnodes.only(expr="latex")
+        printed += self._para(nodes.Text(
+            "In print, one line a dataset; the report's website gives, for each dataset, its "
+            "description, sources, modifications, the meaning and constraints of every column, and "
+            "the file to download."))
+        headers = ["Dataset", "Publisher (dataset code)", "Licence", "Rows"]
+        rows = []
+        for res in package["resources"]:
+            names = list(dict.fromkeys(
+                (s.get("publisher") or "") + (f" ({s['dataset']})" if s.get("dataset") else "")
+                for s in res.get("sources", [])))
+            if len(names) > CONDENSED_PUBLISHERS:
+                names = names[:CONDENSED_PUBLISHERS - 1] + [f"{len(names) - CONDENSED_PUBLISHERS + 1} more"]
+            pubs = "; ".join(names)
+            lic = "; ".join(lic.get("name") or lic.get("title", "") for lic in res.get("licenses", []))
+            rows.append([res.get("title", res["name"]), res["path"], pubs or MISSING, lic or MISSING,
+                         str(res.get("rows", MISSING))])
+        extents = [column_extent(headers[0], [r[0] + " " + r[1] for r in rows]),
+                   column_extent(headers[1], [r[2] for r in rows]),
+                   column_extent(headers[2], [r[3] for r in rows]),
+                   column_extent(headers[3], [r[4] for r in rows], numeric=True)]
+        weights, font_size = fit_columns(extents, unit=print_unit(self.config))
+        table = nodes.table(classes=["mc-catalogue-condensed", "longtable"])
+        table += nodes.title("Datasets of the report", "Datasets of the report")
+        tgroup = nodes.tgroup(cols=len(headers))
+        table += tgroup
+        for weight in weights:
+            tgroup += nodes.colspec(colwidth=weight)
+        thead = nodes.thead()
+        tgroup += thead
+        head = nodes.row()
+        thead += head
+        for h in headers:
+            head += _text_entry(h)
+        tbody = nodes.tbody()
+        tgroup += tbody
+        for title, path, pubs, lic, count in rows:
+            row = nodes.row()
+            row += _entry(nodes.Text(title + " "), nodes.emphasis(path, path))
+            row += _text_entry(pubs)
+            row += _text_entry(lic)
+            row += _text_entry(count)
+            tbody += row
+        colspec = addnodes.tabular_col_spec()
+        colspec["spec"] = latex_colspec(weights, [False, False, False, True])
+        printed.extend(_sized([colspec, table], font_size))
+        return printed
 
 
 # ---------------------------------------------------------------------------------------------
