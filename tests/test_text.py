@@ -44,3 +44,37 @@ def test_published_checks_status_and_qualifier(monkeypatch):
         text.published(FINDINGS, "A2", "z")
     with pytest.raises(ValueError, match="qualifier"):
         text.published(FINDINGS, "A1", "z")
+
+
+def test_direction_words():
+    assert text.direction(33.2, 24.0) == "rose"
+    assert text.direction(24.0, 33.2) == "fell"
+    assert text.direction(12.04, 11.96) == "did not change"  # both print as 12.0
+    assert text.direction(12.04, 11.96, digits=2) == "rose"
+    assert text.direction(910, 420, digits=None, words=("grew", "shrank", "held")) == "grew"
+    with pytest.raises(ValueError, match="NaN"):
+        text.direction(float("nan"), 1.0)
+
+
+def test_side_and_more():
+    assert text.side(39.5, 47.0) == "below"
+    assert text.side(47.01, 47.0) == "at"
+    assert text.side(50.0, 47.0) == "above"
+    assert text.more(18, 7) == "more"
+    assert text.more(7, 18, words=("more", "fewer", "as many")) == "fewer"
+    assert text.more(7, 7) == "as much"
+
+
+def test_numpy_values_give_words():
+    import numpy as np
+
+    assert text.direction(np.int64(910), np.int64(420), digits=None) == "rose"
+    assert text.side(np.float64(1.0), np.float64(2.0)) == "below"
+
+
+def test_edition_reads_citation_and_config(tmp_path):
+    (tmp_path / "_config.yml").write_text('copyright: "2026"\n')
+    (tmp_path / "CITATION.cff").write_text('version: "0.1.0"\n')
+    assert text.edition(tmp_path) == ("0.1.0", "2026")
+    (tmp_path / "CITATION.cff").write_text('version: "1.0.0"\ndate-released: "2026-12-01"\n')
+    assert text.edition(tmp_path) == ("1.0.0", "2026-12-01")

@@ -53,3 +53,56 @@ def published(findings: pd.DataFrame, row_id: str, key: str, status=VERIFIED,
         if pd.notna(value):
             glue(key + suffix, int(value) if float(value).is_integer() else float(value))
     return row
+
+
+def _compare(value: float, reference: float, digits: int | None) -> int:
+    """-1, 0 or 1: ``value`` against ``reference``, as the reader sees them (rounded to ``digits``)."""
+    value, reference = float(value), float(reference)
+    if value != value or reference != reference:
+        raise ValueError("cannot compare with NaN")
+    if digits is not None:
+        value, reference = round(value, digits), round(reference, digits)
+    return (value > reference) - (value < reference)
+
+
+def direction(new: float, old: float, digits: int | None = 1,
+              words: tuple[str, str, str] = ("rose", "fell", "did not change")) -> str:
+    """The verb for a change from ``old`` to ``new``: ``"rose"``, ``"fell"`` or ``"did not change"``.
+
+    Values are compared as printed (rounded to ``digits``; ``None``: exactly), so the word never
+    contradicts the two numbers beside it. ``words`` gives other verbs in the same order, e.g.
+    ``("grew", "shrank", "stayed the same")``.
+    """
+    return words[{1: 0, -1: 1, 0: 2}[_compare(new, old, digits)]]
+
+
+def side(value: float, reference: float, digits: int | None = 1,
+         words: tuple[str, str, str] = ("above", "below", "at")) -> str:
+    """Where ``value`` lies against ``reference``: ``"above"``, ``"below"`` or ``"at"``."""
+    return words[{1: 0, -1: 1, 0: 2}[_compare(value, reference, digits)]]
+
+
+def more(value: float, reference: float, digits: int | None = None,
+         words: tuple[str, str, str] = ("more", "less", "as much")) -> str:
+    """``"more"``, ``"less"`` or ``"as much"``: ``value`` against ``reference`` (for counts pass
+    ``words=("more", "fewer", "as many")``)."""
+    return words[{1: 0, -1: 1, 0: 2}[_compare(value, reference, digits)]]
+
+
+def edition(root=None) -> tuple[str, str]:
+    """``(version, date)`` of this edition of the report, read from ``CITATION.cff``.
+
+    The date is ``date-released`` when the file has one, else the copyright year of
+    ``_config.yml``.
+    """
+    import yaml
+
+    from .paths import project_root
+
+    root = project_root() if root is None else root
+    citation = yaml.safe_load((root / "CITATION.cff").read_text(encoding="utf-8"))
+    date = citation.get("date-released")
+    if not date:
+        config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+        date = config["copyright"]
+    return str(citation["version"]), str(date)
