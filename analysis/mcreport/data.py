@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import datapackage
+from . import datapackage, deps
 from .paths import data_dir
 
 #: Names of the resources loaded in this process, in order (dependency checks use it).
@@ -34,6 +34,7 @@ def schema_fields(name: str) -> list[dict]:
 
 def load(name: str) -> pd.DataFrame:
     """Validated DataFrame of resource ``name``."""
+    deps.check_load(name)  # a notebook reads only the data the graph gives it
     root = data_dir()
     descriptor = datapackage.resource_descriptor(name, root)
     datapackage.check(root, [name])
