@@ -38,6 +38,7 @@ from . import datapackage, notebooks, site
 from .paths import project_root
 
 BUILD_FLAGS = ["-n", "-W", "--keep-going"]
+JUPYTER_BOOK = [str(Path(sys.executable).with_name("jupyter-book"))]
 _SKIP = {"_build", "__pycache__", "node_modules"}
 
 
@@ -78,11 +79,12 @@ def sources_digest(root: Path) -> str:
 
 def render(root: Path, work: Path, lock_fd: int, log: Path, quiet: bool) -> int:
     """jupyter-book into ``work``; the child inherits the build lock."""
-    command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(root),
+    command = [*JUPYTER_BOOK, "build", str(root),
                "--path-output", str(work), *BUILD_FLAGS, "--builder", "html"]
     env = dict(os.environ, MCREPORT_ROOT=str(root))
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # the bytecode cache saves seconds per build
-    with log.open("w", encoding="utf-8") as out:
+    env["PYTHONUNBUFFERED"] = "1"
+    with log.open("w", encoding="utf-8", buffering=1) as out:
         proc = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, errors="replace",
                                 pass_fds=(lock_fd,))

@@ -216,9 +216,10 @@ class NotebookFigures(SphinxTransform):
 
 
 class PageData(SphinxTransform):
-    """Append the *Data and code behind this page* box (HTML only)."""
+    """Append the *Data and code behind this page* box (HTML only). It runs before Sphinx's
+    ``doctree-read`` (priority 880), whose collectors give each download its file."""
 
-    default_priority = 880
+    default_priority = 870
 
     def apply(self, **kwargs) -> None:
         env = self.env
