@@ -7,7 +7,6 @@ Each test named after an item of the hostile-build catalogue says which hole it 
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import re
 import signal
@@ -131,7 +130,8 @@ def small_root(tmp_path, monkeypatch):
     (root / "refs.bib").write_text("@misc{k, author = {A}, title = {T}, year = {2024}}\n")
     (root / "index.md").write_text("# Index\n\n```{toctree}\nbook/page\nanalysis/nb\n```\n")
     (root / "book").mkdir()
-    (root / "book" / "page.md").write_text("# Page\n\nThe value is {glue:text}`../analysis/nb.ipynb::v:.1f`.\n")
+    (root / "book" / "page.md").write_text(
+        "# Page\n\nThe value is {glue:text}`../analysis/nb.ipynb::v:.1f`.\n")
     nb_path = write_notebook(root / "analysis" / "nb.ipynb", "import math", glue={"v": "32.9"})
     nb = nbformat.read(nb_path, as_version=4)
     nb.metadata[notebooks.META] = notebooks.state(nb_path, root)
@@ -296,10 +296,10 @@ def test_nbval_has_a_cell_timeout():
 def test_kernel_dies_with_nbval(tmp_path):
     """Item 9: killing pytest while a cell loops forever also ends the kernel."""
     pidfile = tmp_path / "kernel.pid"
-    path = write_notebook(tmp_path / "loop.ipynb",
-                          f"import os, pathlib\npathlib.Path({str(pidfile)!r}).write_text(str(os.getpid()))\nwhile True:\n    pass")
-    proc = subprocess.Popen([sys.executable, "-m", "pytest", "--nbval-lax", str(path), "-p", "no:cacheprovider", "-q"],
-                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    code = f"import os, pathlib\npathlib.Path({str(pidfile)!r}).write_text(str(os.getpid()))"
+    path = write_notebook(tmp_path / "loop.ipynb", code + "\nwhile True:\n    pass")
+    command = [sys.executable, "-m", "pytest", "--nbval-lax", str(path), "-p", "no:cacheprovider", "-q"]
+    proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not pidfile.exists() or not pidfile.read_text():
         assert proc.poll() is None and time.monotonic() < deadline

@@ -72,7 +72,8 @@ def copy_tree(repo: Path, target: Path) -> None:
 def run(book: Path, *args: str) -> tuple[float, dict[str, float], str]:
     """(wall seconds, {notebook: seconds executed}, log) of ``python -m <args>`` in the copy."""
     env = dict(os.environ, MCREPORT_ROOT=str(book),
-               PYTHONPATH=os.pathsep.join(filter(None, [str(book / "analysis"), os.environ.get("PYTHONPATH")])))
+               PYTHONPATH=os.pathsep.join(filter(None, [str(book / "analysis"),
+                                                        os.environ.get("PYTHONPATH")])))
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", *args], cwd=book, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - start
@@ -89,22 +90,25 @@ def bench(repo: Path, keep: bool) -> dict:
     rows: list[tuple[str, str, bool | None]] = []
     try:
         lines = machinery_lines(repo)
-        rows.append(("machinery lines", f"{sum(lines.values())} ({', '.join(f'{k} {v}' for k, v in lines.items())})",
-                     sum(lines.values()) <= 884))
+        detail = ", ".join(f"{k} {v}" for k, v in lines.items())
+        rows.append(("machinery lines", f"{sum(lines.values())} ({detail})", sum(lines.values()) <= 884))
         _, serial, _ = run(book, "mcreport.notebooks", "--all", "-j", "1")
         total = sum(serial.values())
         rows.append(("notebooks one after another (sum)", f"{total:.1f} s, {len(serial)} notebooks", None))
         wall, executed, _ = run(book, "mcreport.build", "--all", "-q")
-        rows.append(("clean build", f"{wall:.1f} s = {wall / total:.2f} x the serial sum", wall <= 0.8 * total))
+        rows.append(("clean build", f"{wall:.1f} s = {wall / total:.2f} x the serial sum",
+                     wall <= 0.8 * total))
         first = tmp / "first-site"
         shutil.copytree(book / "_build" / "html", first)
         wall, executed, _ = run(book, "mcreport.build", "-q")
-        rows.append(("rebuild, no change", f"{wall:.2f} s, {len(executed)} executed", wall <= 1.0 and not executed))
+        rows.append(("rebuild, no change", f"{wall:.2f} s, {len(executed)} executed",
+                     wall <= 1.0 and not executed))
         page = book / "book" / "conclusions.md"
         page.write_text(page.read_text(encoding="utf-8") + "\nA sentence added to time a rebuild.\n",
                         encoding="utf-8")
         wall, executed, _ = run(book, "mcreport.build", "-q")
-        rows.append(("rebuild, prose edit", f"{wall:.1f} s, {len(executed)} executed", wall <= 3.0 and not executed))
+        rows.append(("rebuild, prose edit", f"{wall:.1f} s, {len(executed)} executed",
+                     wall <= 3.0 and not executed))
         name = "mooc_supply"
         res = datapackage.resource_descriptor(name, book / "data")
         path = book / "data" / res["path"]
@@ -113,7 +117,8 @@ def bench(repo: Path, keep: bool) -> dict:
         datapackage.write(book / "data")
         expected = deps.readers(name, book)
         wall, executed, _ = run(book, "mcreport.build", "-q")
-        rows.append((f"rebuild, data edit ({name})", f"{wall:.1f} s, executed {', '.join(sorted(executed))}",
+        rows.append((f"rebuild, data edit ({name})",
+                     f"{wall:.1f} s, executed {', '.join(sorted(executed))}",
                      sorted(executed) == sorted(expected)))
         shutil.rmtree(book)
         copy_tree(repo, book)

@@ -88,8 +88,9 @@ def render(root: Path, work: Path, lock_fd: int, log: Path, quiet: bool) -> int:
         proc = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, errors="replace",
                                 pass_fds=(lock_fd,))
+        start = time.perf_counter()
         for line in proc.stdout:
-            out.write(line)
+            out.write(f"[{time.perf_counter() - start:6.1f}s] {line}")
             if not quiet:
                 sys.stdout.write(line)
         return proc.wait()
