@@ -89,6 +89,24 @@ def _check_outputs(app: Sphinx, source: Path, rel: str) -> None:
                        subtype="stale")
 
 
+def _register_pybtex_plugins() -> None:
+    """pybtex looks a plugin up among every installed distribution's entry points each time a
+    citation names it (most of a build's time); its public ``register_plugin`` makes the
+    installed ones runtime plugins, found by a dictionary lookup."""
+    from importlib.metadata import entry_points
+
+    import pybtex.plugin
+
+    for kind in ("backends", "database.input", "database.output", "style.formatting",
+                 "style.labels", "style.names", "style.sorting"):
+        for group in (f"pybtex.{kind}", f"pybtex.{kind}.aliases", f"pybtex.{kind}.suffixes"):
+            for entry in entry_points(group=group):
+                try:
+                    pybtex.plugin.register_plugin(group, entry.name, entry.load(), force=True)
+                except (pybtex.plugin.PluginGroupNotFound, ImportError, ValueError):
+                    continue
+
+
 def setup(app: Sphinx) -> dict:
     from . import citations, tables  # tables imports note_input from this module
 
@@ -96,5 +114,6 @@ def setup(app: Sphinx) -> dict:
     citations.setup(app)
     app.add_config_value("mcreport_stale_notebooks", "warning", "env", [str])
     app.add_env_collector(ContentCollector)
+    _register_pybtex_plugins()
     return {"version": "2", "parallel_read_safe": False, "parallel_write_safe": True,
             "env_version": 3}
