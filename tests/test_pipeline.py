@@ -77,6 +77,18 @@ def test_hand_edited_output_is_out_of_date(tmp_path):
     assert notebooks.out_of_date(root) == [nb_path]
 
 
+def test_a_missing_figure_makes_its_notebook_out_of_date(tmp_path):
+    """Figure files are not committed: in a fresh clone the runner writes them."""
+    path = write_notebook(tmp_path / "analysis" / "f.ipynb", 'figures.finish(fig, "fig-f", source="S")')
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata[notebooks.META] = notebooks.state(path, tmp_path)
+    nbformat.write(nb, path)
+    assert notebooks.out_of_date(tmp_path) == [path]
+    (tmp_path / "book" / "figures").mkdir(parents=True)
+    (tmp_path / "book" / "figures" / "fig-f.svg").write_text("<svg/>")
+    assert notebooks.out_of_date(tmp_path) == []
+
+
 @pytest.mark.slow
 def test_network_access_fails_naming_the_cell(tmp_path):
     """Item 5: a cell that opens a connection to another machine fails the notebook step, which

@@ -79,7 +79,7 @@ TOC = textwrap.dedent("""\
       - file: analysis/c
       - file: book/bibliography
     """)
-INDEX = "# Tiny book\n\nA book to test builds.\n"
+INDEX = "# Tiny book\n\nA book to test builds.\n\n```{glossary}\nTiny term\n  A term of the tiny book.\n```\n"
 PAGE = textwrap.dedent("""\
     (sec-page)=
     # Results

@@ -74,8 +74,12 @@ def state(path: Path, root: Path) -> dict:
 
 
 def out_of_date(root: Path | None = None, paths: list[Path] | None = None) -> list[Path]:
+    """Notebooks whose recorded state is not the current one, or a figure of which is missing
+    (figure files are written by the notebooks, not committed)."""
     root = (root or project_root()).resolve()
-    return [p for p in (paths or deps.notebooks(root)) if recorded(p) != state(p, root)]
+    figures = root / "book" / "figures"
+    return [p for p in (paths or deps.notebooks(root)) if recorded(p) != state(p, root)
+            or any(not any(figures.glob(f"{name}.*")) for name in deps.figures_written(p))]
 
 
 def execute(path: Path, root: Path | None = None, timeout: int = TIMEOUT) -> float:
