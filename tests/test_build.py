@@ -150,3 +150,11 @@ def test_pasted_notebooks_of_a_notebook_read_markdown_only_and_fast(tmp_path):
     start = time.perf_counter()
     assert [p.name for p in deps.pasted_notebooks(path)] == ["other.ipynb"]
     assert time.perf_counter() - start < 2
+
+
+def test_a_descriptor_edited_by_hand_stops_the_build(mini_root):
+    """Item 2: data/datapackage.json edited by hand (a licence title) is not published."""
+    path = mini_root / "data" / "datapackage.json"
+    path.write_text(path.read_text().replace("Public domain", "Anything goes"))
+    found = driver.problems(mini_root, mini_root / "no-site")
+    assert any("'mini'" in p and "python -m mcreport" in p for p in found), found
