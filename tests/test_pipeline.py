@@ -127,6 +127,8 @@ def test_graph_dataset_notebook_page(tmp_path):
 CONF = textwrap.dedent("""\
     extensions = ["myst_nb", "sphinxcontrib.bibtex", "mcreport.sphinxext", "mcreport.sphinxext.reader"]
     nb_execution_mode = "off"
+    # explicit: another in-process app with myst_parser may have changed the shared default
+    source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
     bibtex_bibfiles = ["refs.bib"]
     html_theme = "basic"
     exclude_patterns = ["_build", "data"]
