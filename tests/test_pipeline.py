@@ -55,7 +55,7 @@ def text(page: Path) -> str:
 def test_committed_notebooks_are_up_to_date():
     """Every committed notebook's recorded fingerprint is that of its inputs, and its stored
     outputs are those the runner computed."""
-    stale = [str(p.relative_to(REPO)) for p in notebooks.out_of_date(REPO)]
+    stale = [str(p.relative_to(REPO)) for p in notebooks.stale(REPO)]
     assert not stale, (f"out of date: {', '.join(stale)}; bring them up to date with "
                        "`python -m mcreport.notebooks` (or `scripts/nox -s book`) and commit them")
 

@@ -3,7 +3,7 @@
     python -m mcreport.notebooks               # every notebook that is out of date
     python -m mcreport.notebooks --all         # every notebook
     python -m mcreport.notebooks analysis/x.ipynb [...]
-    python -m mcreport.notebooks --check       # list out-of-date notebooks; exit 1 if any
+    python -m mcreport.notebooks --check       # list stale notebooks; exit 1 if any
 
 A notebook is out of date when the fingerprint of its inputs (:func:`mcreport.deps.fingerprint`:
 code, data read, package modules imported, lock file) or the digest of its stored outputs differs
@@ -73,12 +73,18 @@ def state(path: Path, root: Path) -> dict:
     return {"inputs": deps.fingerprint(path, root), "outputs": outputs_digest(nb)}
 
 
+def stale(root: Path | None = None, paths: list[Path] | None = None) -> list[Path]:
+    """Notebooks whose recorded fingerprint and outputs digest are not the current ones."""
+    root = (root or project_root()).resolve()
+    return [p for p in (paths or deps.notebooks(root)) if recorded(p) != state(p, root)]
+
+
 def out_of_date(root: Path | None = None, paths: list[Path] | None = None) -> list[Path]:
-    """Notebooks whose recorded state is not the current one, or a figure of which is missing
-    (figure files are written by the notebooks, not committed)."""
+    """Stale notebooks, and those a figure of which is missing (figure files are written by the
+    notebooks, not committed)."""
     root = (root or project_root()).resolve()
     figures = root / "book" / "figures"
-    return [p for p in (paths or deps.notebooks(root)) if recorded(p) != state(p, root)
+    return [p for p in (paths or deps.notebooks(root)) if p in stale(root, [p])
             or any(not any(figures.glob(f"{name}.*")) for name in deps.figures_written(p))]
 
 
@@ -153,10 +159,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = project_root()
     if args.check:
-        stale = out_of_date(root, args.paths or None)
-        for path in stale:
+        found = stale(root, args.paths or None)
+        for path in found:
             print(f"{path.relative_to(root)}: out of date; run `python -m mcreport.notebooks`")
-        return 1 if stale else 0
+        return 1 if found else 0
     try:
         done = run(root, args.paths or None, args.all, args.jobs)
     except NotebookError as exc:
