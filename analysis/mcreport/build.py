@@ -104,8 +104,10 @@ def problems(root: Path, html: Path) -> list[str]:
                   "or its file; run `python -m mcreport`" for name in datapackage.out_of_sync(root / "data")]
     except Exception as exc:  # a descriptor that does not parse: its error names the file
         found.append(f"data/resources: {exc}")
-    if html.is_dir():
+    if (html / "index.html").is_file():
         found += [str(p) for p in site.check(site.Site(html)).problems]
+    elif html.exists():
+        found.append(f"{html}: the build wrote no index.html")
     return found
 
 
