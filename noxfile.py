@@ -4,6 +4,7 @@
   (every notebook re-executed and compared with its stored outputs).
 - ``book``: clean HTML build, executing every notebook, warnings as errors -> ``_build/html``
   (published only when the build succeeds; ``-- --incremental`` rebuilds only what changed).
+- ``watch``: the author's loop: rebuilds what a change affects, the browser reloads.
 - ``bench``: times clean and incremental builds, nbval and the PDF on a copy of the book.
 - ``pdf``: the PDF through LaTeX -> ``_build/pdf/microcredentials-report.pdf``, and next to the
   HTML (``_build/html/``) when the site is built, where the site links to it; prints its pages,
@@ -39,6 +40,7 @@ APT = [line.strip() for line in (ROOT / "requirements/apt.txt").read_text().spli
        if line.strip() and not line.startswith("#")]
 TEX_PACKAGES = [p for p in APT if p.startswith(("texlive", "latexmk"))]
 BUILD_FLAGS = ["-n", "-W", "--keep-going"]
+NBVAL_TIMEOUT = ["--nbval-cell-timeout", "300"]  # seconds per cell: a loop fails, never hangs
 
 
 def install(session: nox.Session) -> None:
@@ -57,18 +59,30 @@ def tests(session: nox.Session) -> None:
     install(session)
     session.run(
         "pytest", "tests", *notebooks(), "--nbval", "--nbval-sanitize-with",
-        "tests/nbval_sanitize.cfg", "-p", "no:cacheprovider", *session.posargs,
+        "tests/nbval_sanitize.cfg", *NBVAL_TIMEOUT, "-p", "no:cacheprovider", *session.posargs,
     )
 
 
 @nox.session(python=PYTHON)
 def book(session: nox.Session) -> None:
-    """Clean HTML build of the whole book (fresh execution of every notebook), published to
-    ``_build/html`` only when it succeeds. ``-- --incremental``: only what changed."""
+    """Clean HTML build (every notebook executed in place first), published to ``_build/html``
+    only when it succeeds. ``-- --incremental``: only what changed."""
     install(session)
     mode = [] if "--incremental" in session.posargs else ["--all"]
-    session.run("python", "-m", "mcreport.build", "html", *mode, *session.posargs)
+    session.run("python", "-m", "mcreport.build", *mode, *session.posargs)
     session.log(f"HTML: {ROOT / '_build' / 'html' / 'index.html'}")
+
+
+@nox.session(python=PYTHON)
+def watch(session: nox.Session) -> None:
+    """Author's loop: on every change, the out-of-date notebooks run, the affected pages are
+    rebuilt and the browser reloads (http://127.0.0.1:8000/)."""
+    install(session)
+    session.run("jupyter-book", "config", "sphinx", ".")  # conf.py for sphinx-autobuild
+    session.run("sphinx-autobuild", ".", "_build/watch", "-n", "--keep-going",
+                "--pre-build", "python -m mcreport.notebooks",
+                "--ignore", "*/_build/*", "--ignore", "*/.nox/*", "--ignore", "*/book/figures/*",
+                *session.posargs, env={"MCREPORT_ROOT": str(ROOT)})
 
 
 @nox.session(python=PYTHON)

@@ -12,9 +12,9 @@ test may edit a module of it), a two-resource data package, three notebooks that
 - ``analysis/tiny_inputs.py``, a Sphinx extension, notes ``data/datapackage.json`` as an input of
   every page, notebooks included, as the book's page-data box does.
 
-``build(root, ...)`` runs ``jupyter-book build`` (or the build driver) in a subprocess with
-``MCREPORT_ROOT`` and ``PYTHONPATH`` pointing at the copy, and returns the log with the notebooks
-that were executed, read from the lines myst-nb prints.
+``build(root, ...)`` runs the build driver in a subprocess with ``MCREPORT_ROOT`` and
+``PYTHONPATH`` pointing at the copy, and returns the log with the notebooks that were executed,
+read from the lines the driver prints.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ CONFIG = textwrap.dedent("""\
       latex_documents:
         targetname: tiny.tex
     execute:
-      execute_notebooks: force
+      execute_notebooks: "off"
       timeout: 120
       allow_errors: false
     parse:
@@ -79,7 +79,7 @@ TOC = textwrap.dedent("""\
       - file: analysis/c
       - file: book/bibliography
     """)
-INDEX = "# Tiny book\n\nA book to test builds.\n"
+INDEX = "# Tiny book\n\nA book to test builds.\n\n```{glossary}\nTiny term\n  A term of the tiny book.\n```\n"
 PAGE = textwrap.dedent("""\
     (sec-page)=
     # Results
@@ -87,7 +87,7 @@ PAGE = textwrap.dedent("""\
     The total is {glue:text}`../analysis/a.ipynb::a_total:.1f` and the largest value is
     {glue:text}`../analysis/b.ipynb::b_max:.1f` {cite:p}`testkey`.
 
-    See {ref}`sec-page`.
+    See {ref}`sec-page` and {numref}`fig-tiny-c`.
     """)
 FIGURE_PAGE = textwrap.dedent("""\
     # Figure
@@ -225,8 +225,7 @@ def environ(root: Path) -> dict[str, str]:
     return env
 
 
-_EXECUTED = re.compile(r"^(?P<path>\S+?\.ipynb)(?::\d+)?: .*Executed notebook in (?P<s>[\d.]+) seconds",
-                       re.M)
+_EXECUTED = re.compile(r"^\s+executed (?P<path>\S+?\.ipynb) in (?P<s>[\d.]+) s$", re.M)
 
 
 @dataclass
@@ -237,7 +236,7 @@ class Result:
     @property
     def executed(self) -> list[str]:
         """Notebooks executed, as file stems (``a``, ``b``...), in order."""
-        return [Path(m.group("path")).stem for m in _EXECUTED.finditer(self.log)]
+        return sorted(Path(m.group("path")).stem for m in _EXECUTED.finditer(self.log))
 
     @property
     def ok(self) -> bool:

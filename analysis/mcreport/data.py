@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from . import datapackage
+from . import datapackage, deps
 from .paths import data_dir
 
 #: Names of the resources loaded in this process, in order (dependency checks use it).
@@ -42,6 +42,7 @@ def schema_fields(name: str) -> list[dict]:
 
 def load(name: str) -> pd.DataFrame:
     """Validated DataFrame of resource ``name``."""
+    deps.check_load(name)  # a notebook reads only the data the graph gives it
     root = data_dir()
     descriptor = datapackage.resource_descriptor(name, root)
     datapackage.check(root, [name])

@@ -1,11 +1,13 @@
-"""What a notebook depends on, so that a change re-executes exactly the notebooks it affects.
+"""The graph of the book, dataset -> notebook -> page, derived in one place.
 
-A notebook's inputs are: its own code, the data files of the resources it loads (found from the
-literal ``load("name")`` calls in its code), ``data/datapackage.json`` entries of those
-resources, the modules of :mod:`mcreport` it imports (with the modules they import, found by
-reading their ``import`` statements) and the lock file of the environment. :func:`fingerprint`
-hashes all of them; the book's Sphinx extension re-reads (and so re-executes) a notebook when its
-fingerprint changes, and re-reads the pages that paste values glued in it.
+A notebook's inputs are its code, the data files it loads (its literal ``load("name")`` calls) with
+their ``data/datapackage.json`` entries, the :mod:`mcreport` modules it imports (and what those
+import) and the lock file. :func:`fingerprint` hashes their contents (never modification times).
+A page depends on the notebooks whose values it pastes (``{glue}`` roles and directives) and whose
+figures it includes (``figures.finish(fig, "name")`` in the notebook, ``figures/name.*`` on the
+page). :func:`graph` reads all of it; the notebook runner, the Sphinx extension, the page-data
+box and the bench use it, and :func:`mcreport.data.load` refuses a dataset that the graph does
+not give to the notebook being run. Adding a notebook costs its line in ``_toc.yml``.
 """
 
 from __future__ import annotations
@@ -13,50 +15,41 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
 import re
-from functools import lru_cache
+from dataclasses import dataclass, field
 from pathlib import Path
-
-import nbformat
 
 from .paths import project_root
 
 LOCK_FILE = "requirements/book.lock"
 PACKAGE = "mcreport"
+#: Set by the notebook runner in a kernel's environment: the notebook being run.
+NOTEBOOK_ENV = "MCREPORT_NOTEBOOK"
 _LOAD_CALL = re.compile(r"""\bload\(\s*["']([A-Za-z0-9_]+)["']""")
 _ANY_LOAD = re.compile(r"\bload\(")
+_FINISH = re.compile(r"\bfinish\(\s*[^,()]+,\s*[\"']([\w.-]+)[\"']")
+_FIGURE_USE = re.compile(r"figures/([\w.-]+)\.\*")
 # A pasted value names its notebook right after the role's backtick, or in the glue directive's
-# argument or :doc: option. Matching starts at a backtick or a line start, never inside long
-# unbroken text (a notebook's stored outputs), so the scan stays linear.
+# argument or :doc: option (matching starts at a backtick or a line start: linear time).
 _GLUE_REF = re.compile(r"`([^\s`<>:]+\.ipynb)::")
 _GLUE_ARG = re.compile(r"^[`:]{3,}\{glue(?::\w+)?\}[ \t]+([^\s`<>:]+\.ipynb)::", re.M)
 _GLUE_DOC = re.compile(r"^[ \t]*:doc:[ \t]*(\S+\.ipynb)", re.M)
 
 
 class DependencyError(Exception):
-    """A notebook's inputs cannot be determined statically."""
+    """A notebook's inputs cannot be determined statically, or it loads what it may not."""
 
 
-def _stat_key(path: Path) -> tuple[str, int, int]:
-    st = path.stat()
-    return str(path), st.st_mtime_ns, st.st_size
-
-
-@lru_cache(maxsize=256)
-def _code_cells(path: str, mtime_ns: int, size: int) -> tuple[str, ...]:
+def _cells(path: Path, kind: str) -> list[str]:
     with open(path, encoding="utf-8") as fh:
-        nb = json.load(fh)
-    if nb.get("nbformat") != 4:
-        nb = nbformat.reads(json.dumps(nb), as_version=4)
-    return tuple(
-        "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-        for c in nb["cells"] if c.get("cell_type") == "code"
-    )
+        cells = json.load(fh).get("cells", [])
+    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+            for c in cells if c.get("cell_type") == kind]
 
 
 def code_cells(path: Path) -> list[str]:
-    # read once per version of the file: the build asks for every notebook on every build
-    return list(_code_cells(*_stat_key(Path(path))))
+    return _cells(Path(path), "code")
 
 
 def resources_read(path: Path) -> list[str]:
@@ -67,18 +60,21 @@ def resources_read(path: Path) -> list[str]:
         if len(_ANY_LOAD.findall(source)) != len(literal):
             raise DependencyError(
                 f"{path}: code cell {number} calls load() without a literal resource name; "
-                "write load(\"name\") so the build knows which data the notebook reads"
-            )
+                "write load(\"name\") so the build knows which data the notebook reads")
         names.extend(n for n in literal if n not in names)
     return names
 
 
+def figures_written(path: Path) -> list[str]:
+    """Figures a notebook writes with ``figures.finish(fig, "name", ...)``."""
+    return list(dict.fromkeys(n for code in code_cells(path) for n in _FINISH.findall(code)))
+
+
 def _module_file(module: str, root: Path) -> Path | None:
     base = root / "analysis" / Path(*module.split("."))
-    if (base / "__init__.py").is_file():
-        return base / "__init__.py"
-    if base.with_suffix(".py").is_file():
-        return base.with_suffix(".py")
+    for file in (base / "__init__.py", base.with_suffix(".py")):
+        if file.is_file():
+            return file
     return None
 
 
@@ -89,16 +85,13 @@ def _imports(tree: ast.AST, current: str) -> set[str]:
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.split(".")[0] == PACKAGE)
         elif isinstance(node, ast.ImportFrom):
+            mod = node.module or ""
             if node.level:
                 parts = package.split(".")
                 base = ".".join(parts[: len(parts) - node.level + 1])
-                mod = f"{base}.{node.module}" if node.module else base
-            else:
-                mod = node.module or ""
-            if mod.split(".")[0] != PACKAGE:
-                continue
-            found.add(mod)
-            found.update(f"{mod}.{a.name}" for a in node.names)
+                mod = f"{base}.{mod}" if mod else base
+            if mod.split(".")[0] == PACKAGE:
+                found |= {mod, *(f"{mod}.{a.name}" for a in node.names)}
     return found
 
 
@@ -108,49 +101,32 @@ def package_modules(sources: list[str], root: Path | None = None) -> list[Path]:
     todo: set[str] = set()
     for source in sources:
         try:
-            tree = ast.parse(source)
+            todo |= _imports(ast.parse(source), "__main__")
         except SyntaxError:
             continue  # IPython magics: leave to execution
-        todo |= _imports(tree, "__main__")
     seen: dict[str, Path] = {}
     while todo:
-        mod = todo.pop()
-        parts = mod.split(".")
+        parts = todo.pop().split(".")
         for i in range(1, len(parts) + 1):  # parent packages run their __init__
             name = ".".join(parts[:i])
-            if name in seen:
-                continue
-            file = _module_file(name, root)
-            if file is None:
-                continue
-            seen[name] = file
-            modname = name + (".__init__" if file.name == "__init__.py" else "")
-            todo |= _module_imports(*_stat_key(file), modname)
+            file = None if name in seen else _module_file(name, root)
+            if file is not None:
+                seen[name] = file
+                modname = name + (".__init__" if file.name == "__init__.py" else "")
+                todo |= _imports(ast.parse(file.read_text(encoding="utf-8")), modname)
     return sorted(set(seen.values()))
 
 
-@lru_cache(maxsize=256)
-def _module_imports(path: str, mtime_ns: int, size: int, modname: str) -> frozenset[str]:
-    return frozenset(_imports(ast.parse(Path(path).read_text(encoding="utf-8")), modname))
-
-
-@lru_cache(maxsize=8)
-def _descriptors(path: str, mtime_ns: int, size: int) -> dict[str, str]:
-    """``{resource name: canonical JSON of its descriptor}`` of ``data/datapackage.json``."""
-    package = json.loads(Path(path).read_text(encoding="utf-8"))
-    return {r["name"]: json.dumps(r, sort_keys=True) for r in package.get("resources", [])}
-
-
-@lru_cache(maxsize=256)
-def _file_hash(path: str, mtime_ns: int, size: int) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def file_hash(path: Path) -> str:
+    path = Path(path)
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+
+
+def _descriptors(root: Path) -> dict[str, dict]:
+    path = root / "data" / "datapackage.json"
     if not path.is_file():
-        return "missing"
-    st = path.stat()
-    return _file_hash(str(path), st.st_mtime_ns, st.st_size)
+        return {}
+    return {r["name"]: r for r in json.loads(path.read_text(encoding="utf-8")).get("resources", [])}
 
 
 def inputs(path: Path, root: Path | None = None) -> dict[str, str]:
@@ -158,39 +134,79 @@ def inputs(path: Path, root: Path | None = None) -> dict[str, str]:
     root = root or project_root()
     sources = code_cells(path)
     out = {"code": hashlib.sha256("\n\x00".join(sources).encode()).hexdigest()}
-    descriptor_path = root / "data" / "datapackage.json"
-    descriptors = _descriptors(*_stat_key(descriptor_path)) if descriptor_path.is_file() else {}
+    descriptors = _descriptors(root)
     for name in resources_read(path):
-        blob = descriptors.get(name)
-        out[f"resource:{name}"] = hashlib.sha256((blob or "missing").encode()).hexdigest()
-        if blob:
-            rel = json.loads(blob)["path"]
-            out[f"data/{rel}"] = file_hash(root / "data" / rel)
+        entry = descriptors.get(name)
+        blob = json.dumps(entry, sort_keys=True) if entry else "missing"
+        out[f"resource:{name}"] = hashlib.sha256(blob.encode()).hexdigest()
+        if entry:
+            out[f"data/{entry['path']}"] = file_hash(root / "data" / entry["path"])
     for file in package_modules(sources, root):
-        out[str(file.relative_to(root))] = file_hash(file)
+        out[file.relative_to(root).as_posix()] = file_hash(file)
     out[LOCK_FILE] = file_hash(root / LOCK_FILE)
     return out
 
 
 def fingerprint(path: Path, root: Path | None = None) -> str:
-    blob = json.dumps(inputs(path, root), sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return hashlib.sha256(json.dumps(inputs(path, root), sort_keys=True).encode()).hexdigest()
 
 
 def pasted_notebooks(page: Path) -> list[Path]:
-    """Notebooks whose glued values a MyST page (or a notebook's markdown cells) pastes
-    (``{glue:...}`../x.ipynb::key```)."""
-    if page.suffix == ".ipynb":
-        with open(page, encoding="utf-8") as fh:
-            cells = json.load(fh).get("cells", [])
-        text = "\n".join(
-            "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-            for c in cells if c.get("cell_type") == "markdown")
-    else:
-        text = page.read_text(encoding="utf-8")
-    found = []
-    for ref in _GLUE_REF.findall(text) + _GLUE_ARG.findall(text) + _GLUE_DOC.findall(text):
-        target = (page.parent / ref).resolve()
-        if target not in found:
-            found.append(target)
-    return found
+    """Notebooks whose glued values a MyST page (or a notebook's markdown cells) pastes."""
+    page = Path(page)
+    text = ("\n".join(_cells(page, "markdown")) if page.suffix == ".ipynb"
+            else page.read_text(encoding="utf-8"))
+    refs = _GLUE_REF.findall(text) + _GLUE_ARG.findall(text) + _GLUE_DOC.findall(text)
+    return list(dict.fromkeys((page.parent / ref).resolve() for ref in refs))
+
+
+@dataclass
+class Node:
+    """One notebook of the graph: what it reads and writes, and the pages that show it."""
+
+    reads: list[str]
+    figures: list[str]
+    pages: list[str] = field(default_factory=list)
+
+
+def notebooks(root: Path | None = None) -> list[Path]:
+    """The analysis notebooks (those of the book are listed in ``_toc.yml``)."""
+    return sorted((root or project_root()).joinpath("analysis").glob("*.ipynb"))
+
+
+def graph(root: Path | None = None) -> dict[str, Node]:
+    """``{notebook: Node}``, notebooks and pages as paths relative to the root."""
+    root = (root or project_root()).resolve()
+    out = {nb.relative_to(root).as_posix(): Node(resources_read(nb), figures_written(nb))
+           for nb in notebooks(root)}
+    producer = {fig: nb for nb, node in out.items() for fig in node.figures}
+    pages = sorted(root.joinpath("book").rglob("*.md")) + notebooks(root)
+    for page in pages:
+        rel = page.relative_to(root).as_posix()
+        used = {p.relative_to(root).as_posix() for p in pasted_notebooks(page)
+                if p.is_relative_to(root)}
+        if page.suffix == ".md":
+            used |= {producer[f] for f in _FIGURE_USE.findall(page.read_text(encoding="utf-8"))
+                     if f in producer}
+        for nb in sorted(used - {rel}):
+            if nb in out:
+                out[nb].pages.append(rel)
+    return out
+
+
+def readers(name: str, root: Path | None = None) -> list[str]:
+    """Notebooks that read dataset ``name``."""
+    return [nb for nb, node in graph(root).items() if name in node.reads]
+
+
+def check_load(name: str) -> None:
+    """Refuse a dataset that the graph does not give to the notebook being run (if any)."""
+    notebook = os.environ.get(NOTEBOOK_ENV)
+    if not notebook:
+        return
+    path = project_root() / notebook
+    if name not in resources_read(path):
+        raise DependencyError(
+            f"{notebook}: load({name!r}) is not among the datasets the notebook declares "
+            f"({', '.join(resources_read(path)) or 'none'}); call load(\"{name}\") with a literal "
+            "name so the build knows the notebook reads it")

@@ -1,43 +1,179 @@
-"""Re-execute analysis notebooks in place, so that their stored outputs are current.
+"""The notebook runner: execute the notebooks whose inputs changed, in parallel, in place.
 
-    python -m mcreport.notebooks analysis/participation.ipynb [...]
+    python -m mcreport.notebooks               # every notebook that is out of date
+    python -m mcreport.notebooks --all         # every notebook
+    python -m mcreport.notebooks analysis/x.ipynb [...]
+    python -m mcreport.notebooks --check       # list stale notebooks; exit 1 if any
 
-Notebooks are committed with their outputs: nbval checks that a fresh run reproduces them, and
-readers of the repository see the results without running anything.
+A notebook is out of date when the fingerprint of its inputs (:func:`mcreport.deps.fingerprint`:
+code, data read, package modules imported, lock file) or the digest of its stored outputs differs
+from what its metadata records (``metadata.mcreport``), so a hand-edited output is replaced by a
+computed one. Notebooks run up to one per core, each in its own folder; outputs and figure files
+are written in place before the book is rendered (with notebook execution off). While a notebook
+runs, its kernel may open no network connection (an audit hook refuses any connection other than
+to the machine itself) and may load only the datasets the graph gives it.
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
+import json
+import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
+from . import deps
+from .paths import project_root
+
+META = "mcreport"
+TIMEOUT = 300  # seconds per cell
+_LOCAL = ("localhost", "127.0.0.1", "::1", "", None)
 
 
-def execute(path: Path, timeout: int = 600) -> float:
-    """Execute ``path`` in its own folder and write the outputs back; return the seconds taken."""
+class NotebookError(Exception):
+    """A notebook failed; the message names it and the cell."""
+
+
+def offline() -> None:
+    """In a kernel: refuse any network connection to another machine (an audit hook)."""
+
+    def hook(event: str, args: tuple) -> None:
+        if event == "socket.connect":
+            address = args[1]
+            host = address[0] if isinstance(address, tuple) else None
+            if isinstance(address, tuple) and host not in _LOCAL:
+                raise PermissionError(f"notebooks read only the data package: connection to "
+                                      f"{host} refused during the build")
+        elif event in ("socket.getaddrinfo", "socket.gethostbyname") and args[0] not in _LOCAL:
+            host = args[0].decode() if isinstance(args[0], bytes) else args[0]
+            raise PermissionError(f"notebooks read only the data package: name lookup of "
+                                  f"{host} refused during the build")
+
+    sys.addaudithook(hook)
+
+
+def outputs_digest(nb) -> str:
+    outputs = [cell.get("outputs", []) for cell in nb.cells if cell.cell_type == "code"]
+    return hashlib.sha256(json.dumps(outputs, sort_keys=True).encode()).hexdigest()
+
+
+def recorded(path: Path) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh).get("metadata", {}).get(META, {})
+
+
+def state(path: Path, root: Path) -> dict:
+    """What the metadata of an up-to-date notebook records."""
+    import nbformat
+
     nb = nbformat.read(path, as_version=4)
+    return {"inputs": deps.fingerprint(path, root), "outputs": outputs_digest(nb)}
+
+
+def stale(root: Path | None = None, paths: list[Path] | None = None) -> list[Path]:
+    """Notebooks whose recorded fingerprint and outputs digest are not the current ones."""
+    root = (root or project_root()).resolve()
+    return [p for p in (paths or deps.notebooks(root)) if recorded(p) != state(p, root)]
+
+
+def out_of_date(root: Path | None = None, paths: list[Path] | None = None) -> list[Path]:
+    """Stale notebooks, and those a figure of which is missing (figure files are written by the
+    notebooks, not committed)."""
+    root = (root or project_root()).resolve()
+    figures = root / "book" / "figures"
+    return [p for p in (paths or deps.notebooks(root)) if p in stale(root, [p])
+            or any(not any(figures.glob(f"{name}.*")) for name in deps.figures_written(p))]
+
+
+def execute(path: Path, root: Path | None = None, timeout: int = TIMEOUT) -> float:
+    """Execute ``path`` in its own folder, offline, and write outputs and fingerprint back."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    root = (root or project_root()).resolve()
+    path = Path(path).resolve()
+    rel = path.relative_to(root).as_posix()
+    os.environ.update({deps.NOTEBOOK_ENV: rel, "MCREPORT_ROOT": str(root)})
+    fingerprint = deps.fingerprint(path, root)  # before running: raises on a non-literal load()
+    nb = nbformat.read(path, as_version=4)
+    failed: list[int] = []
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
+        extra_arguments=["--IPKernelApp.exec_lines=from mcreport.notebooks import offline; offline()",
+                         "--log-level=ERROR"],
+        on_cell_error=lambda cell, cell_index, execute_reply: failed.append(cell_index))
     start = time.perf_counter()
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
-    client.execute()
+    try:
+        client.execute()
+    except (CellExecutionError, TimeoutError) as exc:
+        where = f"cell {failed[-1] + 1}" if failed else "a cell"
+        raise NotebookError(f"{rel}: {where} failed:\n{exc}") from None
     for cell in nb.cells:  # keep the stored notebook free of run-dependent metadata
         cell.metadata.pop("execution", None)
-    nbformat.write(nb, path)
+    nb.metadata[META] = {"inputs": fingerprint, "outputs": outputs_digest(nb)}
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    nbformat.write(nb, tmp)
+    os.replace(tmp, path)
     return time.perf_counter() - start
 
 
-def main(argv: list[str]) -> int:
-    if not argv:
-        print(__doc__)
-        return 2
-    for arg in argv:
-        seconds = execute(Path(arg))
-        print(f"{arg}: executed in {seconds:.1f} s")
+def _run_one(args: tuple[str, str, int]) -> tuple[str, float | str]:
+    path, root, timeout = args
+    try:
+        return path, execute(Path(path), Path(root), timeout)
+    except (NotebookError, deps.DependencyError) as exc:
+        return path, str(exc)
+
+
+def run(root: Path | None = None, paths: list[Path] | None = None, everything: bool = False,
+        jobs: int | None = None, timeout: int = TIMEOUT) -> dict[str, float]:
+    """Execute the out-of-date notebooks (or ``paths``, or all); ``{notebook: seconds}``.
+
+    Raises :class:`NotebookError` naming every notebook that failed, after all have run."""
+    root = (root or project_root()).resolve()
+    todo = list(paths) if paths else (deps.notebooks(root) if everything else out_of_date(root))
+    if not todo:
+        return {}
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    work = [(str(Path(p).resolve()), str(root), timeout) for p in todo]
+    with ProcessPoolExecutor(jobs) as pool:
+        results = dict(pool.map(_run_one, work))
+    done = {Path(p).relative_to(root).as_posix(): s for p, s in results.items()}
+    errors = [s for s in done.values() if isinstance(s, str)]
+    if errors:
+        raise NotebookError("\n\n".join(errors))
+    return done
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mcreport.notebooks",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("paths", nargs="*", type=Path)
+    parser.add_argument("--all", action="store_true", help="execute every notebook")
+    parser.add_argument("--check", action="store_true", help="list out-of-date notebooks")
+    parser.add_argument("-j", "--jobs", type=int, default=None)
+    args = parser.parse_args(argv)
+    root = project_root()
+    if args.check:
+        found = stale(root, args.paths or None)
+        for path in found:
+            print(f"{path.relative_to(root)}: out of date; run `python -m mcreport.notebooks`")
+        return 1 if found else 0
+    try:
+        done = run(root, args.paths or None, args.all, args.jobs)
+    except NotebookError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for notebook, seconds in sorted(done.items()):
+        print(f"{notebook}: executed in {seconds:.1f} s")
+    if not done:
+        print("every notebook is up to date")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

@@ -53,6 +53,7 @@ class Ref:
     tag: str
     attr: str
     url: str
+    rel: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class _Parser(HTMLParser):
             page.ids.add(values["name"])
         for attr in ("href", "src"):
             if values.get(attr, "").strip():
-                page.refs.append(Ref(tag, attr, values[attr].strip()))
+                page.refs.append(Ref(tag, attr, values[attr].strip(), values.get("rel", "").lower()))
         if values.get("srcset"):
             for candidate in values["srcset"].split(","):
                 if candidate.strip():
@@ -155,6 +156,16 @@ def is_third_party(url: str, site_origin: str) -> bool:
     if scheme in LOCAL_SCHEMES:
         return False
     return origin(url) != site_origin.rstrip("/").lower()
+
+
+def loads(ref: Ref) -> bool:
+    """The browser fetches the URL when it shows the page (not a link the reader follows)."""
+    if urlsplit(ref.url).scheme.lower() in LOCAL_SCHEMES | {"mailto", "tel"}:
+        return False
+    if ref.tag == "link":
+        return bool(set(ref.rel.split()) & {"stylesheet", "icon", "preload", "modulepreload",
+                                             "manifest", "prefetch", "apple-touch-icon"})
+    return ref.tag != "a" and ref.attr in ("src", "srcset", "href")
 
 
 def alt_problem(image: Image) -> str | None:
@@ -248,6 +259,8 @@ def check(site: Site, pages: Mapping[str, Page] | None = None, *,
             if problem:
                 report.problems.append(Problem(name, image.src, problem))
         for ref in page.refs:
+            if is_external(ref.url) and loads(ref):
+                report.problems.append(Problem(name, ref.url, "loaded from another origin"))
             if is_external(ref.url):
                 if urlsplit(ref.url).scheme.lower() in ("http", "https", ""):
                     report.external.add(ref.url)

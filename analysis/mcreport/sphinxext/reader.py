@@ -40,7 +40,7 @@ from sphinx.util import logging
 
 from .. import datapackage, deps
 from ..site import PDF_NAME
-from . import note_input
+from . import _graph, note_input
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,6 @@ _FIGURE = re.compile(
 _OPTION_ALT = re.compile(r"^[ \t]*:alt:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
 _DATATABLE = re.compile(r"\{datatable\}[ \t]+([A-Za-z0-9_]+)")
 _CATALOGUE = re.compile(r"\{datacatalogue\}")
-_FIGURE_URI = re.compile(r"(?:^|/)figures/([\w.-]+)\.\*$")
 #: A token this long, without spaces, may not fit a table column.
 LONG_TOKEN = 14
 _LONG = re.compile(rf"\S{{{LONG_TOKEN},}}")
@@ -132,8 +131,6 @@ def is_remote(url: str | None) -> bool:
 @dataclass
 class Book:
     srcdir: Path
-    #: figure name -> (docname, path) of the notebook that saves it
-    producers: dict[str, tuple[str, Path]] = field(default_factory=dict)
     #: figure name -> alt text given by the page that includes it
     alts: dict[str, str] = field(default_factory=dict)
     #: docname of the data catalogue page, if there is one
@@ -145,11 +142,7 @@ def _scan(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     book = Book(srcdir)
     for docname in sorted(env.found_docs):
         path = Path(env.doc2path(docname))
-        if path.suffix == ".ipynb":
-            for code in deps.code_cells(path):
-                for name in figure_names(code):
-                    book.producers.setdefault(name, (docname, path))
-        elif path.suffix == ".md":
+        if path.suffix == ".md":
             text = path.read_text(encoding="utf-8")
             for name, alt in figure_alts(text).items():
                 book.alts.setdefault(name, alt)
@@ -216,9 +209,10 @@ class NotebookFigures(SphinxTransform):
 
 
 class PageData(SphinxTransform):
-    """Append the *Data and code behind this page* box (HTML only)."""
+    """Append the *Data and code behind this page* box (HTML only). It runs before Sphinx's
+    ``doctree-read`` (priority 880), whose collectors give each download its file."""
 
-    default_priority = 880
+    default_priority = 870
 
     def apply(self, **kwargs) -> None:
         env = self.env
@@ -231,20 +225,16 @@ class PageData(SphinxTransform):
         text = path.read_text(encoding="utf-8") if path.suffix == ".md" else ""
         if text and _CATALOGUE.search(text):
             return  # the catalogue lists every file already
+        graph = _graph(self.app)  # dataset -> notebook -> page, as the runner sees it
+        rel = _relative(path, srcdir)
         if path.suffix == ".ipynb":
-            resources += _resources(path)
+            resources += graph[rel[1:]].reads if rel and rel[1:] in graph else _resources(path)
         else:
-            for nb in deps.pasted_notebooks(path):
-                nb_doc = env.path2doc(str(nb)) if _relative(nb, srcdir) else None
-                if nb_doc in env.found_docs and nb.suffix == ".ipynb" and nb.is_file():
-                    notebooks.setdefault(nb_doc, nb)
-            for image in self.document.findall(nodes.image):
-                match = _FIGURE_URI.search(image.get("uri", ""))
-                if match and match.group(1) in book.producers:
-                    notebooks.setdefault(*book.producers[match.group(1)])
-            notebooks.pop(docname, None)
-            for nb_path in notebooks.values():
-                resources += _resources(nb_path)
+            for nb, node in graph.items():
+                nb_doc = env.path2doc(str(srcdir / nb))
+                if rel and rel[1:] in node.pages and nb_doc in env.found_docs and nb_doc != docname:
+                    notebooks.setdefault(nb_doc, srcdir / nb)
+                    resources += node.reads
             resources += datatables(text)
         resources = list(dict.fromkeys(resources))
         if not notebooks and not resources:
