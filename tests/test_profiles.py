@@ -32,7 +32,7 @@ def test_kivet_layout_latest_eu_rank_change_and_breaks():
     assert h.change_note == "break in series in 2021"
     cells = h.cells("%")
     assert cells["value"] == "17.1 %" and cells["eu"] == "12.8 %" and cells["rank"] == "2 of 2"
-    assert cells["change"] == "+2.7 pp (break in series in 2021)"
+    assert cells["change"] == "+2.7 pp since 2015 (break in series in 2021)"
 
 
 def test_kivet_excluded_rows_are_said_not_hidden():

@@ -99,6 +99,7 @@ class Headline:
     ranked: int = 0
     change: float | None = None
     change_note: str = ""
+    base_year: int | None = None
     note: str = ""  # why there is no value, or the flags written out
     sources: tuple[str, ...] = ()
 
@@ -110,7 +111,7 @@ class Headline:
                     "change": "\u2013", "notes": self.note}
         change = self.change_note
         if self.change is not None:
-            change = f"{'+' if self.change > 0 else ''}{number(self.change)} {pp}" + (
+            change = f"{'+' if self.change > 0 else ''}{number(self.change)} {pp} since {self.base_year}" + (
                 f" ({self.change_note})" if self.change_note else "")
         return {
             "value": f"{number(self.value)} {unit}".strip() if unit == "%" else number(self.value),
@@ -129,7 +130,7 @@ def _is_country(geo: str) -> bool:
 def headline(ind: Indicator, rows: pd.DataFrame, geo: str) -> Headline:
     """Latest value of ``geo``, the EU value of that year, its rank, the change since the base
     year, the flags written out, or why there is no value."""
-    out = Headline(ind.key, geo)
+    out = Headline(ind.key, geo, base_year=ind.base_year)
     own = rows[rows.geo == geo]
     if own.empty:
         out.note = ind.not_covered
@@ -445,12 +446,12 @@ def render_profile(p: Profiles, geo: str) -> str:
         "",
         f"What the report's datasets say about {name} (code `{geo}`), all on one page. Each",
         "value is the latest the dataset has; the EU value is that of the same year, the rank is",
-        "among the countries with a value that year (1 = highest), and the change is since the",
+        "among the countries with a value that year (the highest first), and the change is since the",
         "base year named in the table. Where a dataset has no value, the table says why.",
         "",
         "## Key indicators",
         "",
-        "| Indicator | Latest | Year | EU, same year | Rank | Change (since) | Notes |",
+        "| Indicator | Latest | Year | EU, same year | Rank | Change since base year | Notes |",
         "|---|--:|--:|--:|--:|---|---|",
     ]
     sources: set[str] = set()
@@ -459,8 +460,7 @@ def render_profile(p: Profiles, geo: str) -> str:
         k = f"{geo}-{ind.key}"
         lines.append(
             f"| {_cell(ind.title)} ({ind.unit}) | {_g(k + '-value')} | {_g(k + '-year')} | "
-            f"{_g(k + '-eu')} | {_g(k + '-rank')} | {_g(k + '-change')} (since "
-            f"{ind.base_year}) | {_g(k + '-notes')} |")
+            f"{_g(k + '-eu')} | {_g(k + '-rank')} | {_g(k + '-change')} | {_g(k + '-notes')} |")
     lines += [
         "",
         "Sources: " + "; ".join(sorted({i.source for i in p.indicators if i.headline})) + ".",
@@ -520,9 +520,10 @@ def render_profile(p: Profiles, geo: str) -> str:
                   " country, of the latest survey it had; {doc}`../theme3-end-users` discusses them).", ""]
     text, cedefop_sources = cedefop(p.frames, geo)
     sources.update(cedefop_sources)
+    cites = "; ".join(f"{{cite:t}}`{s}`" for s in cedefop_sources)
     lines += ["## Cedefop's study", "",
               f"Studied in depth by Cedefop's microcredentials study: {_g(geo + '-cedefop')}"
-              + (" (" + "; ".join(f"{{cite:t}}`{s}`" for s in cedefop_sources) + ")." if cedefop_sources else "."),
+              + (f" ({cites})." if cites else "."),
               "", "## Data and sources", "",
               f"All rows of the report's datasets about {name}, in one file: "
               f"{{download}}`{slug(geo)}.csv <../figures/countries/{slug(geo)}.csv>` (CSV, UTF-8; "
@@ -626,7 +627,7 @@ def plot_country(p: Profiles, geo: str, folder: Path | None = None) -> None:
     panels = _panels(p)
     ncols = 2 if len(panels) > 1 else 1
     nrows = math.ceil(len(panels) / ncols)
-    fig, axes = figures.new("full", height=2.6 * nrows, nrows=nrows, ncols=ncols, squeeze=False)
+    fig, axes = figures.new("full", height=2.3 * nrows, nrows=nrows, ncols=ncols, squeeze=False)
     flat = list(axes.flat)
     for ax in flat[len(panels):]:
         ax.set_visible(False)
@@ -643,11 +644,21 @@ def plot_country(p: Profiles, geo: str, folder: Path | None = None) -> None:
                     transform=ax.transAxes, va="center")
     name = countries.name(geo)
     fig.suptitle(name, x=0.0, ha="left", fontsize=11)
+    _fix_layout(fig)
     figures.finish(fig, f"country-{slug(geo)}", source="; ".join(sorted(used)) or "the report's datasets",
                    folder=folder)
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+def _fix_layout(fig) -> None:
+    """Lay the figure out once, so that writing it twice (SVG, PDF) does not lay it out again:
+    three dozen country charts are drawn on every build."""
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+        fig.set_layout_engine("none")
 
 
 def _why_empty(p: Profiles, geo: str, inds: list[Indicator], chart: str) -> str:
@@ -702,7 +713,8 @@ def _draw(ax, chart: str, p: Profiles, geo: str, inds: list[Indicator]) -> list[
             s = p.series[ind.key]
             own = s[(s.geo == geo) & s.value.notna()]
             for _, row in own.iterrows():
-                labels.append(f"{ind.title.split(' (')[0]}, {row.year}")
+                short = ind.title.split(" (")[0].removeprefix("Individuals ").removeprefix("Adults ")
+                labels.append(f"{short}, {row.year}")
                 values.append(row.value)
                 colours.append(figures.PALETTE[n % len(figures.PALETTE)])
             if not own.empty:
@@ -752,7 +764,7 @@ def plot_overview(p: Profiles, folder: Path | None = None) -> dict:
     inds = data["indicators"]
     ncols = 2 if len(inds) > 1 else 1
     nrows = math.ceil(len(inds) / ncols)
-    fig, axes = figures.new("full", height=0.13 * len(p.geos) * nrows + 0.8, nrows=nrows,
+    fig, axes = figures.new("full", height=0.1 * len(p.geos) * nrows + 0.8, nrows=nrows,
                             ncols=ncols, squeeze=False)
     for ax in list(axes.flat)[len(inds):]:
         ax.set_visible(False)
@@ -818,7 +830,8 @@ def main(argv: list[str] | None = None) -> int:
     differ = sorted(n for n in set(want) | set(have) if want.get(n) != have.get(n))
     if args.action == "check":
         for n in differ:
-            print(f"book/countries/{n}: {'differs' if n in want and n in have else 'missing' if n in want else 'not generated'}")
+            state = "differs" if n in want and n in have else "missing" if n in want else "not generated"
+            print(f"book/countries/{n}: {state}")
         return 1 if differ else 0
     folder.mkdir(parents=True, exist_ok=True)
     for n in differ:
