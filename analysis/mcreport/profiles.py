@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -396,7 +397,8 @@ class Profiles:
                                    "flag": flags_text(h.flag) or "none"})
             eu = headline(ind, self.series[ind.key], EU)
             out["indicators"].append({
-                "key": ind.key, "title": ind.title, "unit": ind.unit, "source": ind.source,
+                "key": ind.key, "title": ind.title, "short": ind.short, "unit": ind.unit,
+                "source": ind.source,
                 "eu": None if eu.value is None else {"value": eu.value, "year": eu.year},
                 "points": sorted(points, key=lambda p: (-p["value"], p["geo"])),
             })
@@ -467,10 +469,12 @@ def render_profile(p: Profiles, geo: str) -> str:
         "",
         "```{figure} ../figures/country-" + slug(geo) + ".*",
         f":name: fig-country-{slug(geo)}",
-        f":alt: Charts of {name}: " + "; ".join(
-            _alt(c) for c in _panels(p)) + ". A panel without data says why.",
+        f":alt: {_alt_text(p, name)}",
         "",
-        f"{name}: " + "; ".join(CHARTS[c].lower() for c in _panels(p)) + ".",
+        f"{name}: adult participation in learning over time against the EU (squares: breaks in "
+        "series), and the latest values of " + ", ".join(
+            CHARTS[c].lower() for c in _panels(p) if c != "participation")
+        + " (blue dots) against the EU of the same year (grey bars; grey diamonds: OECD average).",
         "```",
         "",
     ]
@@ -538,21 +542,19 @@ def _role_text(text: str) -> str:
 
 
 def _panels(p: Profiles) -> list[str]:
-    charts = [c for c in CHARTS if any(i.chart == c for i in p.indicators)]
-    if "employers" not in charts and p.frames.get(OECD["dataset"]) is not None:
-        charts.append("employers")
+    """Charts of the mapping with at least one indicator (employers: the OECD value if none)."""
+    charts = {i.chart for i in p.indicators if i.chart}
+    if p.frames.get(OECD["dataset"]) is not None:
+        charts.add("employers")
     return [c for c in CHARTS if c in charts]
 
 
-def _alt(chart: str) -> str:
-    return {
-        "participation": "line chart of adult participation over time against the EU, breaks "
-                         "in series marked",
-        "equity": "bars of the latest participation of older, low-qualified and unemployed "
-                  "adults against the EU",
-        "employers": "bars of employers' training against the EU or OECD average",
-        "online": "bars of online learning by year",
-    }[chart]
+def _alt_text(p: Profiles, name: str) -> str:
+    others = [CHARTS[c].lower() for c in _panels(p) if c != "participation"]
+    return (f"Two panels for {name}. Left: line chart of adult participation in learning over "
+            "time against the EU-27, breaks in series marked with squares. Right: dots of the "
+            f"latest value of {', '.join(others)}, each against the EU value of the same year "
+            "(or the OECD average for the OECD indicator); rows without data say so.")
 
 
 def render_index(p: Profiles) -> str:
@@ -621,142 +623,160 @@ def toc_entries(frames: dict) -> list[str]:
 
 
 def plot_country(p: Profiles, geo: str, folder: Path | None = None) -> None:
-    """One figure per country, one panel per chart of the mapping (written for the book)."""
-    from . import figures
-
-    panels = _panels(p)
-    ncols = 2 if len(panels) > 1 else 1
-    nrows = math.ceil(len(panels) / ncols)
-    fig, axes = figures.new("full", height=2.3 * nrows, nrows=nrows, ncols=ncols, squeeze=False)
-    flat = list(axes.flat)
-    for ax in flat[len(panels):]:
-        ax.set_visible(False)
+    """One figure per country: participation over time against the EU (left) and the latest
+    value of every other charted indicator against the EU (right)."""
+    fig, axes = _grid(1, 2, 2.7)
+    left, right = axes[0]
+    left.set_position([0.07, 0.2, 0.36, 0.6])  # room for the labels of the right panel
+    right.set_position([0.71, 0.2, 0.27, 0.6])
     used: set[str] = set()
-    for ax, chart in zip(flat, panels, strict=False):
-        inds = [i for i in p.indicators if i.chart == chart]
-        ax.set_title(CHARTS[chart], loc="left")
-        drawn = _draw(ax, chart, p, geo, inds)
-        if drawn:
-            used.update(drawn)
-        else:
+    for ax, title, draw in ((left, CHARTS["participation"], _participation),
+                            (right, "Against the EU, latest year", _against_eu)):
+        ax.set_title(title, loc="left")
+        drawn = draw(ax, p, geo)
+        used.update(drawn)
+        if not drawn:
             ax.set_axis_off()
-            ax.text(0.0, 0.5, _why_empty(p, geo, inds, chart), wrap=True, fontsize=8,
+            ax.text(0.0, 0.5, textwrap.fill("No data: " + _why_empty(p, geo, title), 40), fontsize=8,
                     transform=ax.transAxes, va="center")
-    name = countries.name(geo)
-    fig.suptitle(name, x=0.0, ha="left", fontsize=11)
-    _fix_layout(fig)
-    figures.finish(fig, f"country-{slug(geo)}", source="; ".join(sorted(used)) or "the report's datasets",
-                   folder=folder)
+    fig.suptitle(countries.name(geo), x=0.01, ha="left", fontsize=11)
+    _save(fig, f"country-{slug(geo)}", "; ".join(sorted(used)) or "the report's datasets", folder)
+
+
+_POOL_PROFILES: Profiles | None = None
+
+
+def _plot_one(args: tuple[str, Path | None]) -> str:
+    plot_country(_POOL_PROFILES, *args)
+    return args[0]
+
+
+def plot_countries(p: Profiles, folder: Path | None = None) -> list[str]:
+    """Every country's chart, drawn by as many processes as the machine has cores (the charts
+    are independent and each file is the same whichever process writes it)."""
+    import multiprocessing as mp
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _POOL_PROFILES
+    workers = min(len(p.geos), len(os.sched_getaffinity(0)))
+    if workers < 2:
+        for geo in p.geos:
+            plot_country(p, geo, folder)
+        return list(p.geos)
+    _POOL_PROFILES = p
+    try:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+            return list(pool.map(_plot_one, [(g, folder) for g in p.geos]))
+    finally:
+        _POOL_PROFILES = None
+
+
+def _grid(nrows: int, ncols: int, height: float, top: float = 0.9, left: float = 0.1):
+    """Axes in the report's style with a fixed layout: three dozen country charts are drawn on
+    every build, and a fixed layout is drawn once per file instead of several times."""
     import matplotlib.pyplot as plt
 
+    from . import figures
+
+    figures.use_style()
+    fig, axes = plt.subplots(nrows=nrows, ncols=ncols, squeeze=False,
+                             figsize=(figures.WIDTHS["full"], height))
+    fig.subplots_adjust(left=left, right=0.98, top=top, bottom=0.12 / max(1, nrows) + 0.04,
+                        wspace=0.6, hspace=0.55)
+    return fig, axes
+
+
+def _save(fig, name: str, source: str, folder: Path | None) -> None:
+    """figures.finish, with the PDF's fonts embedded as Type 3 (the same glyphs; embedding the
+    TrueType font anew in each of three dozen files took most of the notebook's time)."""
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+
+    from . import figures
+
+    with mpl.rc_context({"pdf.fonttype": 3}):
+        figures.finish(fig, name, source=source, folder=folder)
     plt.close(fig)
 
 
-def _fix_layout(fig) -> None:
-    """Lay the figure out once, so that writing it twice (SVG, PDF) does not lay it out again:
-    three dozen country charts are drawn on every build."""
-    engine = fig.get_layout_engine()
-    if engine is not None:
-        engine.execute(fig)
-        fig.set_layout_engine("none")
+def _why_empty(p: Profiles, geo: str, title: str) -> str:
+    inds = [i for i in p.indicators if i.chart == "participation"]
+    if title != CHARTS["participation"]:
+        inds = [i for i in p.indicators if i.chart and i.chart != "participation"]
+    notes = sorted({headline(i, p.series[i.key], geo).note for i in inds} - {""})
+    return "\n".join(notes) or "the report's datasets have no value for it"
 
 
-def _why_empty(p: Profiles, geo: str, inds: list[Indicator], chart: str) -> str:
-    if chart == "employers" and not inds:
-        return "No data: the OECD dashboard has no value of\nenterprises providing training for it."
-    notes = {headline(i, p.series[i.key], geo).note for i in inds}
-    return "No data: " + "\n".join(sorted(n for n in notes if n))
-
-
-def _draw(ax, chart: str, p: Profiles, geo: str, inds: list[Indicator]) -> list[str]:
+def _participation(ax, p: Profiles, geo: str) -> list[str]:
     from . import figures
 
-    if chart == "participation":
-        used = []
-        for n, ind in enumerate(inds):
-            s = p.series[ind.key]
-            own, eu = s[(s.geo == geo) & s.value.notna()], s[(s.geo == EU) & s.value.notna()]
-            if own.empty:
-                continue
-            colour = figures.PALETTE[n % len(figures.PALETTE)]
-            short = ind.title.split(",")[0] if len(inds) > 1 else countries.name(geo)
-            ax.plot(own.year.astype(int), own.value, color=colour, marker="o", ms=2.5, lw=1.4,
-                    label=short if len(inds) == 1 else f"{short} ({ind.key})")
-            if not eu.empty:
-                ax.plot(eu.year.astype(int), eu.value, color=figures.GREY, lw=1.2, ls="--",
-                        label="EU-27" if n == 0 else None)
-            breaks = own[own.flag.str.contains("b")]
-            ax.scatter(breaks.year.astype(int), breaks.value, marker="s", s=22, facecolor="white",
-                       edgecolor=colour, zorder=3, label="break in series" if n == 0 else None)
-            used.append(ind.source)
-        if used:
-            ax.set_ylabel("% of adults")
-            ax.legend(loc="best")
-        return used
-    if chart in ("equity", "employers") and inds:
-        return _bars_vs_eu(ax, p, geo, inds)
-    if chart == "employers":
-        table = p.frames.get(OECD["dataset"])
-        own = table[(table.geo == geo) & (table.indicator == OECD["employers"])]
-        avg = table[(table.geo == OECD["average"]) & (table.indicator == OECD["employers"])]
+    # the first indicator of the chart (in the mapping's order) that has values for the country
+    for ind in [i for i in p.indicators if i.chart == "participation"]:
+        s = p.series[ind.key]
+        own, eu = s[(s.geo == geo) & s.value.notna()], s[(s.geo == EU) & s.value.notna()]
         if own.empty:
-            return []
-        labels = [countries.name(geo), "OECD average"][: 1 + (not avg.empty)]
-        values = [float(own.value.iloc[0])] + ([float(avg.value.iloc[0])] if not avg.empty else [])
-        ax.barh(labels, values, color=[figures.HIGHLIGHT, figures.GREY][: len(values)])
-        ax.set_xlabel("% of enterprises providing training")
-        ax.invert_yaxis()
-        return [OECD["source"]]
-    if chart == "online":
-        used, labels, values, colours = [], [], [], []
-        for n, ind in enumerate(inds):
-            s = p.series[ind.key]
-            own = s[(s.geo == geo) & s.value.notna()]
-            for _, row in own.iterrows():
-                short = ind.title.split(" (")[0].removeprefix("Individuals ").removeprefix("Adults ")
-                labels.append(f"{short}, {row.year}")
-                values.append(row.value)
-                colours.append(figures.PALETTE[n % len(figures.PALETTE)])
-            if not own.empty:
-                used.append(ind.source)
-        if labels:
-            ax.barh(labels, values, color=colours)
-            ax.set_xlabel("% of individuals")
-            ax.invert_yaxis()
-            ax.tick_params(axis="y", labelsize=7)
-        return used
+            continue
+        ax.plot(own.year.astype(int), own.value, color=figures.HIGHLIGHT, marker="o", ms=2.5,
+                lw=1.4, label=countries.name(geo))
+        if not eu.empty:
+            ax.plot(eu.year.astype(int), eu.value, color=figures.GREY, lw=1.2, ls="--",
+                    label="EU-27")
+        breaks = own[own.flag.str.contains("b")]
+        ax.scatter(breaks.year.astype(int), breaks.value, marker="s", s=22, facecolor="white",
+                   edgecolor=figures.HIGHLIGHT, zorder=3, label="break in series")
+        ax.set_ylabel(f"% of {ind.short}")
+        ax.legend(loc="best", fontsize=7)
+        return [ind.source]
     return []
 
 
-def _bars_vs_eu(ax, p: Profiles, geo: str, inds: list[Indicator]) -> list[str]:
+def _against_eu(ax, p: Profiles, geo: str) -> list[str]:
+    """One row per indicator: the country's latest value, and the EU's (or OECD average)."""
     from . import figures
 
-    labels, mine, eu, used = [], [], [], []
-    for ind in inds:
-        h = headline(ind, p.series[ind.key], geo)
-        if h.value is None:
-            continue
-        labels.append(f"{ind.title} ({h.year})")
-        mine.append(h.value)
-        eu.append(h.eu if h.eu is not None else np.nan)
-        used.append(ind.source)
-    if not labels:
+    rows, used = [], []
+    for chart in [c for c in _panels(p) if c != "participation"]:
+        inds = [i for i in p.indicators if i.chart == chart]
+        for ind in inds:
+            h = headline(ind, p.series[ind.key], geo)
+            if h.value is None:
+                rows.append((f"{ind.short}: no data", None, None, None))
+                continue
+            rows.append((f"{ind.short} ({h.year})", h.value, h.eu, "EU"))
+            used.append(ind.source)
+        if chart == "employers" and not inds:
+            table = p.frames[OECD["dataset"]]
+            rows_ = table[table.indicator == OECD["employers"]]
+            own, avg = rows_[rows_.geo == geo], rows_[rows_.geo == OECD["average"]]
+            label = "enterprises training (OECD)"
+            if own.empty:
+                rows.append((f"{label}: no data", None, None, None))
+            else:
+                rows.append((label, float(own.value.iloc[0]),
+                             float(avg.value.iloc[0]) if not avg.empty else None, "OECD"))
+                used.append(OECD["source"])
+    if not used:
         return []
-    y = np.arange(len(labels))
-    ax.barh(y - 0.2, mine, height=0.4, color=figures.HIGHLIGHT, label=countries.name(geo))
-    ax.barh(y + 0.2, eu, height=0.4, color=figures.GREY, label="EU-27, same year")
-    ax.set_yticks(y, labels, fontsize=7)
-    ax.invert_yaxis()
+    y = np.arange(len(rows))
+    for ref, marker, text in (("EU", "|", "EU-27, same year"), ("OECD", "D", "OECD average")):
+        pts = [(r[2], i) for i, r in enumerate(rows) if r[3] == ref and r[2] is not None]
+        if pts:
+            ax.scatter([v for v, _ in pts], [i for _, i in pts], marker=marker, s=60 if marker == "|" else 16,
+                       color=figures.GREY, zorder=2, label=text)
+    mine = [(r[1], i) for i, r in enumerate(rows) if r[1] is not None]
+    ax.scatter([v for v, _ in mine], [i for _, i in mine], color=figures.HIGHLIGHT, s=22, zorder=3,
+               label=countries.name(geo))
+    ax.set_yticks(y, [r[0] for r in rows], fontsize=7)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_xlim(left=0)
     ax.set_xlabel("%")
-    ax.legend(loc="lower right")
-    return used
+    return used  # no legend: the caption says what the markers are
 
 
 def plot_overview(p: Profiles, folder: Path | None = None) -> dict:
     """Static equivalent of the Countries page's explorer (one ranked panel per indicator);
     returns the explorer's data (also written as ``countries/overview.json``)."""
-    import matplotlib.pyplot as plt
-
     from . import figures
     from .paths import figures_dir
 
@@ -764,8 +784,8 @@ def plot_overview(p: Profiles, folder: Path | None = None) -> dict:
     inds = data["indicators"]
     ncols = 2 if len(inds) > 1 else 1
     nrows = math.ceil(len(inds) / ncols)
-    fig, axes = figures.new("full", height=0.1 * len(p.geos) * nrows + 0.8, nrows=nrows,
-                            ncols=ncols, squeeze=False)
+    height = 0.1 * len(p.geos) * nrows + 0.8
+    fig, axes = _grid(nrows, ncols, height, top=1 - 0.5 / height, left=0.06)
     for ax in list(axes.flat)[len(inds):]:
         ax.set_visible(False)
     for ax, ind in zip(axes.flat, inds, strict=False):
@@ -777,12 +797,10 @@ def plot_overview(p: Profiles, folder: Path | None = None) -> dict:
         if ind["eu"]:
             ax.axvline(ind["eu"]["value"], color=figures.GREY, ls="--", lw=1)
             ax.text(ind["eu"]["value"], -1, f" EU {ind['eu']['year']}", fontsize=6, color="#444444")
-        ax.set_title(f"{ind['title']} ({ind['unit']})", loc="left", fontsize=8, wrap=True)
+        ax.set_title(f"{ind['short']} ({ind['unit']})", loc="left", fontsize=8)
         ax.grid(axis="y", visible=False)
-    figures.finish(fig, "countries-overview",
-                   source="; ".join(sorted({i["source"] for i in inds})) + "; latest year of each country",
-                   folder=folder)
-    plt.close(fig)
+    _save(fig, "countries-overview",
+          "; ".join(sorted({i["source"] for i in inds})) + "; latest year of each country", folder)
     folder = (folder or figures_dir()) / "countries"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "overview.json").write_text(json.dumps(data, sort_keys=True, indent=0), encoding="utf-8")
