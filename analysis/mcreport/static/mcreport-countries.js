@@ -9,7 +9,7 @@
   "use strict";
 
   var SVG = "http://www.w3.org/2000/svg";
-  var ROW = 16, LEFT = 130, RIGHT = 60, TOP = 22;
+  var ROW = 16, RIGHT = 56, TOP = 22;
 
   function el(name, attrs, parent) {
     var node = document.createElementNS(SVG, name);
@@ -31,12 +31,13 @@
     var old = box.querySelector("svg");
     if (old) { old.remove(); }
     var pts = ind.points;
-    var width = Math.max(box.clientWidth || 600, 320);
+    var width = box.clientWidth || 600;
+    var LEFT = width < 480 ? 110 : 150;
     var height = TOP + pts.length * ROW + 10;
     var max = Math.max.apply(null, pts.map(function (p) { return p.value; }).concat(
       ind.eu ? [ind.eu.value] : [])) || 1;
     var x = function (v) { return LEFT + (width - LEFT - RIGHT) * v / max; };
-    var svg = el("svg", {width: width, height: height, role: "list",
+    var svg = el("svg", {width: width, height: height, viewBox: "0 0 " + width + " " + height, role: "list",
       "aria-label": ind.title + " (" + ind.unit + "), countries ranked"});
     if (ind.eu) {
       el("line", {x1: x(ind.eu.value), x2: x(ind.eu.value), y1: TOP - 8, y2: height - 6,
@@ -112,7 +113,8 @@
 
   var style = document.createElement("style");
   style.textContent =
-    ".mc-explorer select{max-width:100%;margin:.3em 0}" +
+    ".mc-explorer select{display:block;width:100%;max-width:40em;margin:.3em 0}" +
+    ".mc-explorer svg{display:block;max-width:100%;height:auto}" +
     ".mc-explorer-label{font-size:11px;fill:currentColor}" +
     ".mc-explorer-eu{stroke:#7F7F7F;stroke-dasharray:4 3}" +
     ".mc-explorer-stem{stroke:#BBBBBB}" +
