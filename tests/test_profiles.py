@@ -132,3 +132,15 @@ def test_glued_values_equal_the_data(frames):
         assert values[f"{geo}-lfs4w-value"] == f"{profiles.number(float(last.value))} %"
         assert values[f"{geo}-lfs4w-year"] == str(last.year)
     assert values["UK-lfs4w-value"] == profiles.NO_DATA
+
+
+def test_country_matrix_replaces_nqf_countries_when_present():
+    """The reconciled matrix (contract: one row per geo, facts with their basis, source, status)
+    is read in preference to nqf_countries, every column but the bookkeeping ones shown."""
+    matrix = pd.DataFrame({
+        "geo": ["IE"], "levels": [10], "levels_basis": ["cedefop2023nqftool"],
+        "comprehensive": [True], "source": ["cedefop2023nqftool"], "status": ["verified"]})
+    name, rows = profiles.framework_rows({"country_matrix": matrix, "nqf_countries": None}, "IE")
+    assert name == "country_matrix"
+    assert rows[0]["facts"] == [("levels", "10"), ("levels_basis", "cedefop2023nqftool"),
+                                ("comprehensive", "yes")]

@@ -526,7 +526,7 @@ def render_profile(p: Profiles, geo: str) -> str:
     sources.update(cedefop_sources)
     cites = "; ".join(f"{{cite:t}}`{s}`" for s in cedefop_sources)
     lines += ["## Cedefop's study", "",
-              f"Studied in depth by Cedefop's microcredentials study: {_g(geo + '-cedefop')}"
+              f"Cedefop's microcredentials study and {name}: {_g(geo + '-cedefop')}"
               + (f" ({cites})." if cites else "."),
               "", "## Data and sources", "",
               f"All rows of the report's datasets about {name}, in one file: "
