@@ -38,8 +38,8 @@ class Indicator:
     not_covered: str = "not covered: the survey or the published table has no data for it"
 
 
-_LFS = "not covered: the EU Labour Force Survey table has no data for it"
-_ICT = "not covered: the ICT usage survey table has no data for it"
+_LFS = "not covered: the Eurostat table the report uses (Labour Force Survey) has no row for it"
+_ICT = "not covered: the extract of the ICT usage survey table the report uses has no row for it"
 _KIVET = "not covered: Cedefop's key indicators on VET have no value for it"
 
 INDICATORS: tuple[Indicator, ...] = (
