@@ -234,6 +234,9 @@ def framework_rows(frames: dict, geo: str) -> tuple[str, list[dict]]:
         rows = []
         for _, row in own.iterrows():
             facts = [(titles.get(c, c), _fact(row[c])) for c in columns if not _missing(row[c])]
+            if not facts:  # a row without framework facts: what it says instead (its notes)
+                facts = [(titles.get(c, c), _fact(row[c])) for c in frame.columns
+                         if c not in _META and not _missing(row[c])]
             rows.append({"id": str(row.get("id", geo)), "facts": facts,
                          "source": str(row["source"]), "status": str(row["status"])})
         return name, rows
@@ -486,7 +489,10 @@ def render_profile(p: Profiles, geo: str) -> str:
         sources.add(row["source"])
         status = "" if row["status"] in ("verified", "verified-copy") else (
             f" *({row['status'].replace('-', ' ')}: known at least in part from secondary sources)*")
-        lines += ["| Fact | Value |", "|---|---|"]
+        if not row["facts"]:
+            lines += [f"The row of {name} records no framework facts.", ""]
+        else:
+            lines += ["| Fact | Value |", "|---|---|"]
         for m, (title, _) in enumerate(row["facts"]):
             lines.append(f"| {_cell(title)} | {_g(f'{geo}-fw{n}-{m}')} |")
         lines += ["", f"Source: {{cite:t}}`{row['source']}`{status}; the row "
