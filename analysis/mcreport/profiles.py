@@ -538,8 +538,9 @@ def render_profile(p: Profiles, geo: str) -> str:
               f"All rows of the report's datasets about {name}, in one file: "
               f"{{download}}`{slug(geo)}.csv <../figures/countries/{slug(geo)}.csv>` (CSV, UTF-8; "
               "first column: the dataset). The charts and values are computed in the notebook "
-              f"{{doc}}`../../analysis/{NOTEBOOK}`.", "", "Sources used on this page:", ""]
-    lines += [f"- {{cite:t}}`{s}`" for s in sorted(sources)]
+              f"{{doc}}`../../analysis/{NOTEBOOK}`.", ""]
+    lines += ["Sources used on this page: "
+              + "; ".join(f"{{cite:t}}`{s}`" for s in sorted(sources)) + "."]
     return "\n".join(lines) + "\n"
 
 
