@@ -418,7 +418,22 @@ class DataTable(_Base):
         "name": directives.unchanged,
         "sort": directives.unchanged,
         "class": directives.class_option,
+        "anchor": directives.unchanged,
     }
+
+    def row_target(self, frame: pd.DataFrame, i: int) -> list[nodes.Node]:
+        """``:anchor: initiative-{id}``: a link target per row (``{ref}`text <initiative-b01>```)."""
+        template = self.options.get("anchor", "").strip()
+        if not template:
+            return []
+        try:
+            label = template.format(**{c: format_value(frame[c].iloc[i]) for c in frame.columns})
+        except KeyError as exc:
+            raise self.fail(f":anchor: names unknown column {exc}") from None
+        label = nodes.make_id(label)
+        target = nodes.target("", "", ids=[label], names=[label])
+        self.state.document.note_explicit_target(target, target)
+        return [target]
 
     def run(self) -> list[nodes.Node]:
         name = self.arguments[0].strip()
@@ -499,8 +514,10 @@ class DataTable(_Base):
         tgroup += tbody
         for i, status in enumerate(statuses):
             row = nodes.row(classes=["mc-row", *status_classes(status)])
-            for column in columns:
+            for n, column in enumerate(columns):
                 row += _text_entry(texts[column][i], css[column])
+                if n == 0:
+                    row[-1][0].insert(0, self.row_target(frame, i))
             label = nodes.inline("", status_label(status), classes=["mc-status", f"mc-status-{status}"])
             if status in SECONDHAND:
                 label = nodes.emphasis("", "", label)

@@ -1,0 +1,166 @@
+"""The one mapping of the country profiles: which indicators they show, from which dataset.
+
+Everything a profile shows is read from the data package through this table; adding an
+indicator or a dataset is one entry here (and, for a new dataset, its literal ``load("name")``
+in ``analysis/countries.ipynb``, which a test checks). Two layouts are read:
+
+- ``"series"``: one row per ``geo`` and ``year`` with ``value`` and ``flag`` (Eurostat tables as
+  prepared in ``data/``), optionally narrowed by ``where`` (e.g. one ``indicator`` code);
+- ``"kivet"``: the long layout of ``kivet_indicators`` (``indicator``, ``geo``, ``year``,
+  ``value``, ``flag``, ``suspect``), one KIVET id per entry.
+
+An entry with ``requires`` is switched on by the presence of that resource in the data package:
+until it is there the profiles leave the indicator out (and say nothing about it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+EU = "EU27_2020"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str  #: short key, used in glue keys and file names
+    dataset: str  #: resource of the data package
+    title: str  #: short English title (with the age band)
+    unit: str  #: "%" (changes are then in percentage points)
+    source: str  #: source line of charts and tables (publisher and dataset code)
+    short: str = ""  #: label in charts
+    layout: str = "series"  #: "series" or "kivet"
+    where: dict = field(default_factory=dict)  #: column -> value the rows must have
+    base_year: int | None = None  #: change is stated since this year
+    chart: str | None = None  #: panel of the country chart: participation, equity, employers, online
+    headline: bool = True  #: shown in the headline table and the Countries overview
+    requires: str | None = None  #: resource that must be in the data package
+    #: why a country the dataset does not cover has no value (said on its profile)
+    not_covered: str = "not covered: the survey or the published table has no data for it"
+
+
+_LFS = "not covered: the Eurostat table the report uses (Labour Force Survey) has no row for it"
+_ICT = "not covered: the extract of the ICT usage survey table the report uses has no row for it"
+_KIVET = "not covered: Cedefop's key indicators on VET have no value for it"
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("lfs4w", "adult_participation_25_64",
+              "Adults in education or training, last four weeks (25-64)", "%",
+              "Eurostat (trng_lfse_04), Labour Force Survey", base_year=2015, chart="participation",
+              not_covered=_LFS,
+              short="adults 25-64, four weeks"),
+    Indicator("lfs4w74", "adult_participation_25_74",
+              "Adults in education or training, last four weeks (25-74)", "%",
+              "Eurostat (trng_lfse_01), Labour Force Survey", base_year=2015, chart="participation",
+              not_covered=_LFS,
+              short="adults 25-74, four weeks"),
+    Indicator("olcourse", "online_learning_2015_2019", "Individuals doing an online course (16-74)",
+              "%", "Eurostat (isoc_ci_ac_i), ICT usage survey", where={"indicator": "I_IUOLC"},
+              base_year=2015, chart="online", not_covered=_ICT,
+              short="online course"),
+    Indicator("olmaterial", "online_learning_2015_2019",
+              "Individuals using online learning material (16-74)", "%",
+              "Eurostat (isoc_ci_ac_i), ICT usage survey", where={"indicator": "I_IUOLM"},
+              base_year=2015, chart="online", not_covered=_ICT,
+              short="online learning material"),
+    # Cedefop key indicators on VET (KIVET): on as soon as `kivet_indicators` is in the package.
+    Indicator("k1050", "kivet_indicators", "Adults in learning, last four weeks, LFS (25-64)", "%",
+              "Cedefop KIVET 1050 (Eurostat LFS)", layout="kivet", where={"indicator": "1050"},
+              base_year=2015, chart="participation", requires="kivet_indicators",
+              not_covered=_KIVET,
+              short="adults 25-64, four weeks (KIVET)"),
+    Indicator("k1050a", "kivet_indicators", "Adults in learning, last twelve months, LFS (25-64)", "%",
+              "Cedefop KIVET 1050a (Eurostat LFS)", layout="kivet", where={"indicator": "1050a"},
+              base_year=2022, requires="kivet_indicators", not_covered=_KIVET,
+              short="adults 25-64, twelve months (LFS)"),
+    Indicator("k1051", "kivet_indicators",
+              "Adults in learning, last twelve months, AES, excluding guided on-the-job training (25-64)",
+              "%", "Cedefop KIVET 1051 (Eurostat AES)", layout="kivet", where={"indicator": "1051"},
+              base_year=2016, requires="kivet_indicators", not_covered=_KIVET,
+              short="adults 25-64, twelve months (AES)"),
+    Indicator("k1091", "kivet_indicators", "Older adults in learning, last four weeks (55-64)", "%",
+              "Cedefop KIVET 1091 (Eurostat LFS)", layout="kivet", where={"indicator": "1091"},
+              base_year=2015, chart="equity", requires="kivet_indicators", not_covered=_KIVET,
+              short="older adults (55-64)"),
+    Indicator("k1100", "kivet_indicators", "Low-qualified adults in learning, last four weeks", "%",
+              "Cedefop KIVET 1100 (Eurostat LFS)", layout="kivet", where={"indicator": "1100"},
+              base_year=2015, chart="equity", requires="kivet_indicators", not_covered=_KIVET,
+              short="low-qualified adults"),
+    Indicator("k1110", "kivet_indicators", "Unemployed adults in learning, last four weeks", "%",
+              "Cedefop KIVET 1110 (Eurostat LFS)", layout="kivet", where={"indicator": "1110"},
+              base_year=2015, chart="equity", requires="kivet_indicators", not_covered=_KIVET,
+              short="unemployed adults"),
+    Indicator("k1060", "kivet_indicators", "Enterprises providing training", "%",
+              "Cedefop KIVET 1060 (Eurostat CVTS)", layout="kivet", where={"indicator": "1060"},
+              base_year=2015, chart="employers", requires="kivet_indicators", not_covered=_KIVET,
+              short="enterprises providing training"),
+    Indicator("k1030", "kivet_indicators", "Workers in continuing vocational training courses", "%",
+              "Cedefop KIVET 1030 (Eurostat CVTS)", layout="kivet", where={"indicator": "1030"},
+              base_year=2015, chart="employers", requires="kivet_indicators", not_covered=_KIVET,
+              short="workers in CVT courses"),
+    Indicator("k1140a", "kivet_indicators", "Adults learning online (16-74)", "%",
+              "Cedefop KIVET 1140a (Eurostat ICT usage survey)", layout="kivet",
+              where={"indicator": "1140a"}, base_year=2019, chart="online",
+              requires="kivet_indicators", not_covered=_KIVET,
+              short="learning online"),
+    Indicator("k2130a", "kivet_indicators", "Adults with at least basic digital skills (16-74)", "%",
+              "Cedefop KIVET 2130a (Eurostat ICT usage survey)", layout="kivet",
+              where={"indicator": "2130a"}, base_year=2021, chart="online",
+              requires="kivet_indicators", not_covered=_KIVET,
+              short="basic digital skills"),
+)
+
+#: Titles of the chart panels, in the order drawn.
+CHARTS = {
+    "participation": "Adult participation in learning",
+    "equity": "Equity groups",
+    "employers": "Employers' training",
+    "online": "Online learning",
+}
+
+#: OECD adult-learning indicators (no year in the dataset: the OECD dashboard of 2019).
+OECD = {"dataset": "oecd_adult_learning", "labels": "oecd_adult_learning_indicators",
+        "average": "OECD", "employers": "3_1_1",
+        "source": "OECD, Priorities for Adult Learning dashboard"}
+
+#: Datasets in which a country "appears" (resource -> column of the country code). A country
+#: with rows in at least MIN_DATASETS of them, or listed in ALWAYS, gets a profile.
+COUNTRY_COLUMNS = {
+    "adult_participation_25_64": "geo",
+    "adult_participation_25_74": "geo",
+    "online_learning_2015_2019": "geo",
+    "oecd_adult_learning": "geo",
+    "nqf_countries": "country",
+    "national_initiatives": "country",
+    "policy_timeline": "scope",
+    "google_trends_learning": "region",
+    "kivet_indicators": "geo",
+    "country_matrix": "geo",
+}
+MIN_DATASETS = 3
+ALWAYS = ("IS", "NO", "CH", "UK")
+
+#: Frameworks: the reconciled `country_matrix` once in the package, else `nqf_countries`.
+FRAMEWORKS = ("country_matrix", "nqf_countries")
+#: Cedefop's study: finding that names the countries covered, and the one naming those studied
+#: in depth (rows of `cedefop_findings`).
+CEDEFOP = {"dataset": "cedefop_findings", "covered": "P2", "in_depth": "P3a"}
+
+#: Flags as Eurostat and Cedefop publish them, written out.
+FLAGS = {
+    "b": "break in time series",
+    "c": "confidential",
+    "d": "definition differs",
+    "e": "estimated",
+    "f": "forecast",
+    "n": "not significant",
+    "p": "provisional",
+    "s": "Eurostat estimate",
+    "u": "low reliability",
+    "z": "not applicable",
+}
+
+
+def active(available: set[str] | frozenset[str]) -> list[Indicator]:
+    """Entries whose datasets are in the package (``available``: resource names)."""
+    return [i for i in INDICATORS
+            if i.dataset in available and (i.requires is None or i.requires in available)]

@@ -1,0 +1,872 @@
+"""Country profiles: one computation of every country's evidence, and the pages that show it.
+
+The notebook ``analysis/countries.ipynb`` loads the datasets (literal ``load("name")`` calls),
+passes them here as ``frames`` (resource name -> DataFrame), glues every value this module
+computes (:func:`glue_values`) and draws the charts (:func:`plot_country`, :func:`plot_overview`).
+The pages ``book/countries/*.md`` are written from one template by :func:`write_pages`
+(``python -m mcreport.profiles write``); they hold no number, only glue references, so that a
+change of data changes the pages only when it changes which rows a country has. What the
+profiles show is set by one mapping, :mod:`mcreport.profile_map`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import countries
+from .profile_map import (
+    ALWAYS,
+    CEDEFOP,
+    CHARTS,
+    COUNTRY_COLUMNS,
+    EU,
+    FLAGS,
+    FRAMEWORKS,
+    MIN_DATASETS,
+    OECD,
+    Indicator,
+    active,
+)
+
+NOTEBOOK = "countries"
+#: Cell text of a value the data do not have (the reason follows in the Notes column).
+NO_DATA = "no data"
+AGGREGATES = frozenset(countries.AGGREGATES)
+#: Columns never shown as facts of a framework row.
+_META = {"id", "geo", "country", "source", "status", "further_sources", "conflict_fields",
+         "secondhand_fields"}
+#: Framework facts shown from `nqf_countries` (`country_matrix`: every column).
+NQF_COLUMNS = ("nqf_name", "region", "levels", "year_referenced_eqf", "comprehensive",
+               "open_to_non_formal", "stage", "microcredential_provisions",
+               "microcredential_note")
+
+
+# ---------------------------------------------------------------------------------------------
+# Values
+# ---------------------------------------------------------------------------------------------
+
+
+def number(value: float) -> str:
+    """A value as published: shortest form that reads back the same, no trailing ``.0``."""
+    value = float(value)
+    if value.is_integer():
+        return str(int(value))
+    return np.format_float_positional(round(value, 6), trim="-")
+
+
+def flags_text(flag) -> str:
+    """``"bu"`` -> ``"break in time series; low reliability"`` (empty for no flag)."""
+    if flag is None or (isinstance(flag, float) and math.isnan(flag)) or flag is pd.NA:
+        return ""
+    return "; ".join(FLAGS.get(c, f"flag {c!r}") for c in str(flag).strip() if c.strip())
+
+
+def series(ind: Indicator, frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of one indicator as ``geo, year, value, flag, suspect`` (one layout for all)."""
+    rows = frame
+    for column, wanted in ind.where.items():
+        rows = rows[rows[column].astype("string") == str(wanted)]
+    out = pd.DataFrame({
+        "geo": rows["geo"].astype(str),
+        "year": rows["year"].astype("Int64") if "year" in rows else pd.array([pd.NA] * len(rows), "Int64"),
+        "value": rows["value"].astype(float),
+        "flag": rows["flag"].astype("string").fillna("") if "flag" in rows else "",
+        "suspect": rows["suspect"].astype("string").fillna("") if "suspect" in rows else "",
+        "source": rows["source"].astype(str),
+    })
+    return out.sort_values(["geo", "year"], kind="stable").reset_index(drop=True)
+
+
+@dataclass
+class Headline:
+    """One indicator for one country: what the headline table and the overview show."""
+
+    indicator: str
+    geo: str
+    value: float | None = None
+    year: int | None = None
+    flag: str = ""
+    eu: float | None = None
+    eu_note: str = ""
+    rank: int | None = None
+    ranked: int = 0
+    change: float | None = None
+    change_note: str = ""
+    base_year: int | None = None
+    note: str = ""  # why there is no value, or the flags written out
+    sources: tuple[str, ...] = ()
+
+    def cells(self, unit: str) -> dict[str, str]:
+        """Text of each cell (glued under ``<geo>-<indicator>-<cell>``)."""
+        pp = "pp" if unit == "%" else unit
+        if self.value is None:
+            return {"value": NO_DATA, "year": "\u2013", "eu": "\u2013", "rank": "\u2013",
+                    "change": "\u2013", "notes": self.note}
+        change = self.change_note
+        if self.change is not None:
+            change = f"{'+' if self.change > 0 else ''}{number(self.change)} {pp} since {self.base_year}" + (
+                f" ({self.change_note})" if self.change_note else "")
+        return {
+            "value": f"{number(self.value)} {unit}".strip() if unit == "%" else number(self.value),
+            "year": str(self.year),
+            "eu": f"{number(self.eu)} {unit}".strip() if self.eu is not None else self.eu_note,
+            "rank": f"{self.rank} of {self.ranked}" if self.rank else "\u2013",
+            "change": change,
+            "notes": self.note or "none",
+        }
+
+
+def _is_country(geo: str) -> bool:
+    return geo not in AGGREGATES and len(geo) == 2
+
+
+def headline(ind: Indicator, rows: pd.DataFrame, geo: str) -> Headline:
+    """Latest value of ``geo``, the EU value of that year, its rank, the change since the base
+    year, the flags written out, or why there is no value."""
+    out = Headline(ind.key, geo, base_year=ind.base_year)
+    own = rows[rows.geo == geo]
+    if own.empty:
+        out.note = ind.not_covered
+        return out
+    out.sources = tuple(sorted(set(own.source)))
+    valued = own[own.value.notna()]
+    if valued.empty:
+        reasons = sorted({s for s in own.suspect if s})
+        out.note = ("dropped as unreliable: " + "; ".join(reasons)) if reasons else (
+            "not published: the table has rows for it but no value")
+        return out
+    last = valued.iloc[-1]
+    out.value, out.flag = float(last.value), str(last.flag)
+    year = last.year
+    out.year = None if pd.isna(year) else int(year)
+    notes = [flags_text(out.flag)] if out.flag else []
+    later = own[(own.value.isna()) & (own.year > year)] if out.year is not None else own.iloc[0:0]
+    for _, row in later.iterrows():
+        why = row.suspect or "not published"
+        notes.append(f"{row.year}: dropped ({why})")
+    out.note = "; ".join(n for n in notes if n)
+    same = rows[(rows.year == year) & rows.value.notna()]
+    eu = same[same.geo == EU]
+    if not (rows.geo == EU).any():
+        out.eu_note = "no EU aggregate in this dataset"
+    elif eu.empty:
+        out.eu_note = f"no EU value for {out.year}"
+    else:
+        out.eu = float(eu.value.iloc[0])
+    peers = same[same.geo.map(_is_country)]
+    out.ranked = len(peers)
+    out.rank = int((peers.value > out.value).sum()) + 1
+    if ind.base_year is not None and out.year is not None:
+        base = valued[valued.year == ind.base_year]
+        if out.year <= ind.base_year:
+            out.change_note = f"latest year is the base year {ind.base_year}" if (
+                out.year == ind.base_year) else f"no value since {ind.base_year}"
+        elif base.empty:
+            out.change_note = f"no value for {ind.base_year}"
+        else:
+            out.change = round(out.value - float(base.value.iloc[0]), 1)
+            breaks = [int(y) for y, f in zip(valued.year, valued.flag, strict=True)
+                      if ind.base_year < y <= out.year and "b" in str(f)]
+            if breaks:
+                out.change_note = "break in series in " + ", ".join(map(str, breaks))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Countries and the other parts of a profile
+# ---------------------------------------------------------------------------------------------
+
+
+def present(frames: dict[str, pd.DataFrame | None]) -> set[str]:
+    return {name for name, frame in frames.items() if frame is not None}
+
+
+def appearances(frames: dict) -> dict[str, list[str]]:
+    """``{geo: [datasets it has rows in]}`` over the datasets of COUNTRY_COLUMNS."""
+    seen: dict[str, list[str]] = {}
+    for name, column in COUNTRY_COLUMNS.items():
+        frame = frames.get(name)
+        if frame is None or column not in frame:
+            continue
+        for geo in sorted(set(frame[column].dropna().astype(str))):
+            seen.setdefault(geo, []).append(name)
+    return seen
+
+
+def profile_countries(frames: dict) -> list[str]:
+    """Countries with a profile: the EU-27, ALWAYS, and every country with rows in at least
+    MIN_DATASETS of the report's datasets; in the order of their English names."""
+    seen = appearances(frames)
+    chosen = set(countries.EU27) | set(ALWAYS)
+    chosen |= {g for g, names in seen.items() if len(names) >= MIN_DATASETS and _is_country(g)}
+    return sorted(chosen, key=countries.name)
+
+
+def slug(geo: str) -> str:
+    return geo.lower()
+
+
+def framework_rows(frames: dict, geo: str) -> tuple[str, list[dict]]:
+    """(dataset, rows) of the country's qualifications framework(s), each row ``{"facts":
+    [(title, text)], "source", "status", "id"}``; the reconciled matrix when present."""
+    from .data import schema_fields
+
+    for name in FRAMEWORKS:
+        frame = frames.get(name)
+        if frame is None:
+            continue
+        column = COUNTRY_COLUMNS[name]
+        own = frame[frame[column].astype(str) == geo]
+        try:
+            titles = {f["name"]: f.get("title") or f["name"] for f in schema_fields(name)}
+        except Exception:  # a frame without descriptor (tests): column names as titles
+            titles = {c: c for c in frame.columns}
+        columns = [c for c in (NQF_COLUMNS if name == "nqf_countries" else frame.columns)
+                   if c not in _META]
+        rows = []
+        for _, row in own.iterrows():
+            facts = [(titles.get(c, c), _fact(row[c])) for c in columns if not _missing(row[c])]
+            if not facts:  # a row without framework facts: what it says instead (its notes)
+                facts = [(titles.get(c, c), _fact(row[c])) for c in frame.columns
+                         if c not in _META and not _missing(row[c])]
+            rows.append({"id": str(row.get("id", geo)), "facts": facts,
+                         "source": str(row["source"]), "status": str(row["status"])})
+        return name, rows
+    return "", []
+
+
+def _missing(value) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _fact(value) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, float | np.floating | int | np.integer):
+        return number(value)
+    return str(value)
+
+
+def initiatives(frames: dict, geo: str) -> list[dict]:
+    """The country's national initiatives, with their dated published counts."""
+    table = frames.get("national_initiatives")
+    if table is None:
+        return []
+    counts = frames.get("initiative_counts")
+    out = []
+    for _, row in table[table.country.astype(str) == geo].sort_values("id").iterrows():
+        items = []
+        if counts is not None:
+            for _, c in counts[counts.initiative_id.astype(str) == row.id].sort_values("id").iterrows():
+                amount = number(c.value) + (f"-{number(c.value_max)}" if not _missing(c.value_max) else "")
+                unit = "" if str(c.unit) == "count" else f" {c.unit}"
+                qualifier = f"{c.qualifier} " if not _missing(c.qualifier) else ""
+                when = f" ({c.count_date})" if not _missing(c.count_date) else " (undated)"
+                items.append(f"{c.measure_detail}: {qualifier}{amount}{unit}{when}")
+        out.append({
+            "id": str(row.id), "name": str(row["name"]),
+            "region": "" if _missing(row.region) else str(row.region),
+            "period": "" if _missing(row.period) else str(row.period),
+            "called": "not stated" if _missing(row.called_microcredentials) else (
+                "yes" if bool(row.called_microcredentials) else "no"),
+            "counts": "; ".join(items) if items else "no published count in the register",
+            "source": str(row.source), "status": str(row.status),
+        })
+    return out
+
+
+def oecd(frames: dict, geo: str) -> list[dict]:
+    """OECD dashboard indicators of the country: value, OECD average, rank; empty if none."""
+    table, labels = frames.get(OECD["dataset"]), frames.get(OECD["labels"])
+    if table is None or labels is None:
+        return []
+    own = table[table.geo == geo]
+    if own.empty:
+        return []
+    out = []
+    for _, lab in labels.sort_values("indicator").iterrows():
+        rows = table[table.indicator == lab.indicator]
+        mine = rows[rows.geo == geo]
+        avg = rows[rows.geo == OECD["average"]]
+        peers = rows[rows.geo.map(_is_country)]
+        item = {"indicator": str(lab.indicator), "label": str(lab.short_label),
+                "survey": str(lab.survey), "source": str(lab.source)}
+        if mine.empty:
+            item.update(value=NO_DATA, average="\u2013", rank="\u2013",
+                        note="not in the OECD dashboard for this country")
+        else:
+            v = float(mine.value.iloc[0])
+            item.update(value=number(v),
+                        average=number(avg.value.iloc[0]) if not avg.empty else "no OECD average",
+                        rank=f"{int((peers.value > v).sum()) + 1} of {len(peers)}", note="none")
+        out.append(item)
+    return out
+
+
+def cedefop(frames: dict, geo: str) -> tuple[str, list[str]]:
+    """Whether Cedefop's study covered the country and studied it in depth (from the named
+    findings), and the sources of those findings."""
+    table = frames.get(CEDEFOP["dataset"])
+    if table is None:
+        return "not known: the findings of Cedefop's study are not in the data package", []
+    byid = table.set_index("id")
+    name = countries.name(geo)
+    pattern = re.compile(rf"\b{re.escape(name)}\b")
+    covered = _names(byid, CEDEFOP["covered"], geo, pattern)
+    deep = _names(byid, CEDEFOP["in_depth"], geo, pattern)
+    sources = sorted({str(byid.loc[i, "source"]) for i in (CEDEFOP["covered"], CEDEFOP["in_depth"])
+                      if i in byid.index})
+    if deep:
+        return "yes: covered by the mapping and one of the countries studied in depth", sources
+    if covered:
+        return "covered by the mapping, not studied in depth", sources
+    return "no: outside the countries the study covered", sources
+
+
+def _names(byid: pd.DataFrame, finding: str, geo: str, pattern: re.Pattern) -> bool:
+    if finding not in byid.index:
+        return False
+    text = str(byid.loc[finding, "finding"])
+    if geo in countries.EU27 and "27 EU member states" in text:
+        return True
+    return bool(pattern.search(text))
+
+
+def country_rows(frames: dict, geo: str) -> pd.DataFrame:
+    """Every row of every dataset that names the country, stacked (first column: dataset)."""
+    parts = []
+    for name, column in COUNTRY_COLUMNS.items():
+        frame = frames.get(name)
+        if frame is None or column not in frame:
+            continue
+        own = frame[frame[column].astype(str) == geo]
+        if not own.empty:
+            parts.append(own.assign(dataset=name))
+    oecd_table = frames.get(OECD["dataset"])
+    if oecd_table is not None and (oecd_table.geo == geo).any():
+        parts.append(oecd_table[oecd_table.geo == OECD["average"]].assign(dataset=OECD["dataset"]))
+    ids = [i["id"] for i in initiatives(frames, geo)]
+    counts = frames.get("initiative_counts")
+    if counts is not None and ids:
+        parts.append(counts[counts.initiative_id.isin(ids)].assign(dataset="initiative_counts"))
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return out[["dataset", *[c for c in out.columns if c != "dataset"]]]
+
+
+# ---------------------------------------------------------------------------------------------
+# Everything at once: the profiles and the overview
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Profiles:
+    frames: dict
+    indicators: list[Indicator]
+    geos: list[str]
+    series: dict[str, pd.DataFrame]
+
+    @classmethod
+    def of(cls, frames: dict) -> Profiles:
+        inds = active(present(frames))
+        return cls(frames, inds, profile_countries(frames),
+                   {i.key: series(i, frames[i.dataset]) for i in inds})
+
+    def headlines(self, geo: str) -> list[tuple[Indicator, Headline]]:
+        return [(i, headline(i, self.series[i.key], geo)) for i in self.indicators if i.headline]
+
+    def overview(self) -> dict:
+        """Data of the Countries page's ranked chart: per indicator, every country's latest
+        value, year and flags, and the EU value of the most common year."""
+        out = {"indicators": [], "countries": {g: countries.name(g) for g in self.geos}}
+        for ind in self.indicators:
+            if not ind.headline:
+                continue
+            points = []
+            for geo in self.geos:
+                h = headline(ind, self.series[ind.key], geo)
+                if h.value is not None:
+                    points.append({"geo": geo, "value": h.value, "year": h.year,
+                                   "flag": flags_text(h.flag) or "none"})
+            eu = headline(ind, self.series[ind.key], EU)
+            out["indicators"].append({
+                "key": ind.key, "title": ind.title, "short": ind.short, "unit": ind.unit,
+                "source": ind.source,
+                "eu": None if eu.value is None else {"value": eu.value, "year": eu.year},
+                "points": sorted(points, key=lambda p: (-p["value"], p["geo"])),
+            })
+        return out
+
+    def glue_values(self) -> dict[str, str]:
+        """Every text the pages paste, by glue key."""
+        out: dict[str, str] = {}
+        for geo in self.geos:
+            for ind, h in self.headlines(geo):
+                for cell, text in h.cells(ind.unit).items():
+                    out[f"{geo}-{ind.key}-{cell}"] = text
+            _, rows = framework_rows(self.frames, geo)
+            for n, row in enumerate(rows):
+                for m, (_, text) in enumerate(row["facts"]):
+                    out[f"{geo}-fw{n}-{m}"] = text
+            for item in initiatives(self.frames, geo):
+                out[f"{geo}-{item['id']}-counts"] = item["counts"]
+                out[f"{geo}-{item['id']}-period"] = item["period"] or "\u2013"
+            for item in oecd(self.frames, geo):
+                for cell in ("value", "average", "rank"):
+                    out[f"{geo}-oecd{item['indicator']}-{cell}"] = item[cell]
+            out[f"{geo}-cedefop"] = cedefop(self.frames, geo)[0]
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages
+# ---------------------------------------------------------------------------------------------
+
+
+def _g(key: str) -> str:
+    return f"{{glue:text}}`../../analysis/{NOTEBOOK}.ipynb::{key}:s`"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def render_profile(p: Profiles, geo: str) -> str:
+    name = countries.name(geo)
+    lines = [
+        "<!-- Written by `python -m mcreport.profiles write` from the data: do not edit. -->",
+        "",
+        f"(country-{slug(geo)})=",
+        f"# {name}",
+        "",
+        f"What the report's datasets say about {name} (code `{geo}`), all on one page. Each",
+        "value is the latest the dataset has; the EU value is that of the same year, the rank is",
+        "among the countries with a value that year (the highest first), and the change is since the",
+        "base year named in the table. Where a dataset has no value, the table says why.",
+        "",
+        "## Key indicators",
+        "",
+        "| Indicator | Latest | Year | EU, same year | Rank | Change since base year | Notes |",
+        "|---|--:|--:|--:|--:|---|---|",
+    ]
+    sources: set[str] = set()
+    for ind, h in p.headlines(geo):
+        sources.update(h.sources)
+        k = f"{geo}-{ind.key}"
+        lines.append(
+            f"| {_cell(ind.title)} ({ind.unit}) | {_g(k + '-value')} | {_g(k + '-year')} | "
+            f"{_g(k + '-eu')} | {_g(k + '-rank')} | {_g(k + '-change')} | {_g(k + '-notes')} |")
+    lines += [
+        "",
+        "Sources: " + "; ".join(sorted({i.source for i in p.indicators if i.headline})) + ".",
+        "",
+        "```{figure} ../figures/country-" + slug(geo) + ".*",
+        f":name: fig-country-{slug(geo)}",
+        f":alt: {_alt_text(p, name)}",
+        "",
+        f"{name}: adult participation in learning over time against the EU (squares: breaks in "
+        "series), and the latest values of " + ", ".join(
+            CHARTS[c].lower() for c in _panels(p) if c != "participation")
+        + " (blue dots) against the EU of the same year (grey bars; grey diamonds: OECD average).",
+        "```",
+        "",
+    ]
+    fw_name, fw_rows = framework_rows(p.frames, geo)
+    lines += ["## Qualifications framework and microcredentials", ""]
+    if not fw_rows:
+        lines += [f"The framework tables of the report have no row for {name}.", ""]
+    for n, row in enumerate(fw_rows):
+        sources.add(row["source"])
+        status = "" if row["status"] in ("verified", "verified-copy") else (
+            f" *({row['status'].replace('-', ' ')}: known at least in part from secondary sources)*")
+        if not row["facts"]:
+            lines += [f"The row of {name} records no framework facts.", ""]
+        else:
+            lines += ["| Fact | Value |", "|---|---|"]
+        for m, (title, _) in enumerate(row["facts"]):
+            lines.append(f"| {_cell(title)} | {_g(f'{geo}-fw{n}-{m}')} |")
+        lines += ["", f"Source: {{cite:t}}`{row['source']}`{status}; the row "
+                  f"`{row['id']}` of the dataset `{fw_name}` ({{doc}}`../kb/frameworks`).", ""]
+    items = initiatives(p.frames, geo)
+    lines += ["## National microcredential initiatives", ""]
+    if not items:
+        lines += [f"The register ({{doc}}`../kb/initiatives`) has no initiative for {name}.", ""]
+    else:
+        lines += ["| Initiative | Period | Called microcredentials | Published counts and amounts | Source |",
+                  "|---|---|---|---|---|"]
+        for item in items:
+            sources.add(item["source"])
+            region = f" ({item['region']})" if item["region"] else ""
+            label = f"{item['id']}: {item['name']}{region}"
+            second = " *(secondhand)*" if "secondhand" in item["status"] else ""
+            lines.append(
+                f"| {{ref}}`{_cell(_role_text(label))} <initiative-{item['id'].lower()}>` | "
+                f"{_g(geo + '-' + item['id'] + '-period')} | {item['called']} | "
+                f"{_g(geo + '-' + item['id'] + '-counts')} | {{cite:t}}`{item['source']}`{second} |")
+        lines += ["", "Each initiative links to its row in the register of national initiatives.", ""]
+    rows = oecd(p.frames, geo)
+    lines += ["## OECD adult-learning indicators", ""]
+    if not rows:
+        lines += [f"The OECD's Priorities for Adult Learning dashboard has no data for {name}.", ""]
+    else:
+        sources.update(r["source"] for r in rows)
+        lines += ["| Indicator | Survey | Value | OECD average | Rank among OECD countries |",
+                  "|---|---|--:|--:|--:|"]
+        for r in rows:
+            k = f"{geo}-oecd{r['indicator']}"
+            lines.append(f"| {_cell(r['label'])} | {_cell(r['survey'])} | {_g(k + '-value')} | "
+                         f"{_g(k + '-average')} | {_g(k + '-rank')} |")
+        lines += ["", f"Source: {{cite:t}}`{rows[0]['source']}` (the dashboard gives one value per"
+                  " country, of the latest survey it had; {doc}`../theme3-end-users` discusses them).", ""]
+    text, cedefop_sources = cedefop(p.frames, geo)
+    sources.update(cedefop_sources)
+    cites = "; ".join(f"{{cite:t}}`{s}`" for s in cedefop_sources)
+    lines += ["## Cedefop's study", "",
+              f"Cedefop's microcredentials study and {name}: {_g(geo + '-cedefop')}"
+              + (f" ({cites})." if cites else "."),
+              "", "## Data and sources", "",
+              f"All rows of the report's datasets about {name}, in one file: "
+              f"{{download}}`{slug(geo)}.csv <../figures/countries/{slug(geo)}.csv>` (CSV, UTF-8; "
+              "first column: the dataset). The charts and values are computed in the notebook "
+              f"{{doc}}`../../analysis/{NOTEBOOK}`.", ""]
+    lines += ["Sources used on this page: "
+              + "; ".join(f"{{cite:t}}`{s}`" for s in sorted(sources)) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def _role_text(text: str) -> str:
+    return text.replace("`", "'").replace("<", "(").replace(">", ")")
+
+
+def _panels(p: Profiles) -> list[str]:
+    """Charts of the mapping with at least one indicator (employers: the OECD value if none)."""
+    charts = {i.chart for i in p.indicators if i.chart}
+    if p.frames.get(OECD["dataset"]) is not None:
+        charts.add("employers")
+    return [c for c in CHARTS if c in charts]
+
+
+def _alt_text(p: Profiles, name: str) -> str:
+    others = [CHARTS[c].lower() for c in _panels(p) if c != "participation"]
+    return (f"Two panels for {name}. Left: line chart of adult participation in learning over "
+            "time against the EU-27, breaks in series marked with squares. Right: dots of the "
+            f"latest value of {', '.join(others)}, each against the EU value of the same year "
+            "(or the OECD average for the OECD indicator); rows without data say so.")
+
+
+def render_index(p: Profiles) -> str:
+    lines = [
+        "<!-- Written by `python -m mcreport.profiles write` from the data: do not edit. -->",
+        "",
+        "(countries)=",
+        "# Countries",
+        "",
+        "One page per country: the EU Member States, Iceland, Norway, Switzerland, the United",
+        "Kingdom, and every other country that appears in at least three of the report's datasets.",
+        "Each profile brings together the country's indicators, its qualifications framework, its",
+        "national initiatives, the OECD's adult-learning indicators and the sources, with a",
+        "download of all its rows.",
+        "",
+        "## Compare countries",
+        "",
+        "Choose an indicator: every country with a value is ranked, with the EU value as a line.",
+        "Each point names the value, its year and its flags.",
+        "",
+        ":::{countryexplorer} ../figures/countries/overview.json",
+        ":::",
+        "",
+        "```{figure} ../figures/countries-overview.*",
+        ":name: fig-countries-overview",
+        ":alt: Ranked dot charts, one per headline indicator, of every country's latest value, "
+        "with the EU value as a vertical line.",
+        "",
+        "Every country's latest value of each headline indicator, ranked; the line is the EU value.",
+        "```",
+        "",
+        "## Headline indicators",
+        "",
+        "The latest value of each indicator (its year and flags are on the country's page).",
+        "",
+        ":::{container} mc-datatable mc-countries-table",
+        "| Country | Code | " + " | ".join(f"{_cell(i.title)} ({i.unit})" for i in p.indicators
+                                          if i.headline) + " |",
+        "|---|---|" + "--:|" * len([i for i in p.indicators if i.headline]),
+    ]
+    for geo in p.geos:
+        cells = [_g(f"{geo}-{i.key}-value") for i in p.indicators if i.headline]
+        lines.append(f"| {{doc}}`{countries.name(geo)} <{slug(geo)}>` | {geo} | " + " | ".join(cells) + " |")
+    lines += [":::", "", "Sources: " + "; ".join(sorted({i.source for i in p.indicators if i.headline}))
+              + ". The values are computed in the notebook "
+              f"{{doc}}`../../analysis/{NOTEBOOK}`.", ""]
+    return "\n".join(lines)
+
+
+def pages(frames: dict) -> dict[str, str]:
+    """``{file name in book/countries: text}`` of every page."""
+    p = Profiles.of(frames)
+    out = {"index.md": render_index(p)}
+    for geo in p.geos:
+        out[f"{slug(geo)}.md"] = render_profile(p, geo)
+    return out
+
+
+def toc_entries(frames: dict) -> list[str]:
+    return [f"book/countries/{slug(g)}" for g in Profiles.of(frames).geos]
+
+
+# ---------------------------------------------------------------------------------------------
+# Charts
+# ---------------------------------------------------------------------------------------------
+
+
+def plot_country(p: Profiles, geo: str, folder: Path | None = None) -> None:
+    """One figure per country: participation over time against the EU (left) and the latest
+    value of every other charted indicator against the EU (right)."""
+    fig, axes = _grid(1, 2, 2.7)
+    left, right = axes[0]
+    left.set_position([0.07, 0.2, 0.36, 0.6])  # room for the labels of the right panel
+    right.set_position([0.71, 0.2, 0.27, 0.6])
+    used: set[str] = set()
+    for ax, title, draw in ((left, CHARTS["participation"], _participation),
+                            (right, "Against the EU, latest year", _against_eu)):
+        ax.set_title(title, loc="left")
+        drawn = draw(ax, p, geo)
+        used.update(drawn)
+        if not drawn:
+            ax.set_axis_off()
+            ax.text(0.0, 0.5, textwrap.fill("No data: " + _why_empty(p, geo, title), 40), fontsize=8,
+                    transform=ax.transAxes, va="center")
+    fig.suptitle(countries.name(geo), x=0.01, ha="left", fontsize=11)
+    _save(fig, f"country-{slug(geo)}", "; ".join(sorted(used)) or "the report's datasets", folder)
+
+
+_POOL_PROFILES: Profiles | None = None
+
+
+def _plot_one(args: tuple[str, Path | None]) -> str:
+    plot_country(_POOL_PROFILES, *args)
+    return args[0]
+
+
+def plot_countries(p: Profiles, folder: Path | None = None) -> list[str]:
+    """Every country's chart, drawn by as many processes as the machine has cores (the charts
+    are independent and each file is the same whichever process writes it)."""
+    import multiprocessing as mp
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _POOL_PROFILES
+    workers = min(len(p.geos), len(os.sched_getaffinity(0)))
+    if workers < 2:
+        for geo in p.geos:
+            plot_country(p, geo, folder)
+        return list(p.geos)
+    _POOL_PROFILES = p
+    try:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+            return list(pool.map(_plot_one, [(g, folder) for g in p.geos]))
+    finally:
+        _POOL_PROFILES = None
+
+
+def _grid(nrows: int, ncols: int, height: float, top: float = 0.9, left: float = 0.1):
+    """Axes in the report's style with a fixed layout: three dozen country charts are drawn on
+    every build, and a fixed layout is drawn once per file instead of several times."""
+    import matplotlib.pyplot as plt
+
+    from . import figures
+
+    figures.use_style()
+    fig, axes = plt.subplots(nrows=nrows, ncols=ncols, squeeze=False,
+                             figsize=(figures.WIDTHS["full"], height))
+    fig.subplots_adjust(left=left, right=0.98, top=top, bottom=0.12 / max(1, nrows) + 0.04,
+                        wspace=0.6, hspace=0.55)
+    return fig, axes
+
+
+def _save(fig, name: str, source: str, folder: Path | None) -> None:
+    """figures.finish, with the PDF's fonts embedded as Type 3 (the same glyphs; embedding the
+    TrueType font anew in each of three dozen files took most of the notebook's time)."""
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+
+    from . import figures
+
+    with mpl.rc_context({"pdf.fonttype": 3}):
+        figures.finish(fig, name, source=source, folder=folder)
+    plt.close(fig)
+
+
+def _why_empty(p: Profiles, geo: str, title: str) -> str:
+    inds = [i for i in p.indicators if i.chart == "participation"]
+    if title != CHARTS["participation"]:
+        inds = [i for i in p.indicators if i.chart and i.chart != "participation"]
+    notes = sorted({headline(i, p.series[i.key], geo).note for i in inds} - {""})
+    return "\n".join(notes) or "the report's datasets have no value for it"
+
+
+def _participation(ax, p: Profiles, geo: str) -> list[str]:
+    from . import figures
+
+    # the first indicator of the chart (in the mapping's order) that has values for the country
+    for ind in [i for i in p.indicators if i.chart == "participation"]:
+        s = p.series[ind.key]
+        own, eu = s[(s.geo == geo) & s.value.notna()], s[(s.geo == EU) & s.value.notna()]
+        if own.empty:
+            continue
+        ax.plot(own.year.astype(int), own.value, color=figures.HIGHLIGHT, marker="o", ms=2.5,
+                lw=1.4, label=countries.name(geo))
+        if not eu.empty:
+            ax.plot(eu.year.astype(int), eu.value, color=figures.GREY, lw=1.2, ls="--",
+                    label="EU-27")
+        breaks = own[own.flag.str.contains("b")]
+        ax.scatter(breaks.year.astype(int), breaks.value, marker="s", s=22, facecolor="white",
+                   edgecolor=figures.HIGHLIGHT, zorder=3, label="break in series")
+        ax.set_ylabel(f"% of {ind.short}")
+        ax.legend(loc="best", fontsize=7)
+        return [ind.source]
+    return []
+
+
+def _against_eu(ax, p: Profiles, geo: str) -> list[str]:
+    """One row per indicator: the country's latest value, and the EU's (or OECD average)."""
+    from . import figures
+
+    rows, used = [], []
+    for chart in [c for c in _panels(p) if c != "participation"]:
+        inds = [i for i in p.indicators if i.chart == chart]
+        for ind in inds:
+            h = headline(ind, p.series[ind.key], geo)
+            if h.value is None:
+                rows.append((f"{ind.short}: no data", None, None, None))
+                continue
+            rows.append((f"{ind.short} ({h.year})", h.value, h.eu, "EU"))
+            used.append(ind.source)
+        if chart == "employers" and not inds:
+            table = p.frames[OECD["dataset"]]
+            rows_ = table[table.indicator == OECD["employers"]]
+            own, avg = rows_[rows_.geo == geo], rows_[rows_.geo == OECD["average"]]
+            label = "enterprises training (OECD)"
+            if own.empty:
+                rows.append((f"{label}: no data", None, None, None))
+            else:
+                rows.append((label, float(own.value.iloc[0]),
+                             float(avg.value.iloc[0]) if not avg.empty else None, "OECD"))
+                used.append(OECD["source"])
+    if not used:
+        return []
+    y = np.arange(len(rows))
+    for ref, marker, text in (("EU", "|", "EU-27, same year"), ("OECD", "D", "OECD average")):
+        pts = [(r[2], i) for i, r in enumerate(rows) if r[3] == ref and r[2] is not None]
+        if pts:
+            ax.scatter([v for v, _ in pts], [i for _, i in pts], marker=marker, s=60 if marker == "|" else 16,
+                       color=figures.GREY, zorder=2, label=text)
+    mine = [(r[1], i) for i, r in enumerate(rows) if r[1] is not None]
+    ax.scatter([v for v, _ in mine], [i for _, i in mine], color=figures.HIGHLIGHT, s=22, zorder=3,
+               label=countries.name(geo))
+    ax.set_yticks(y, [r[0] for r in rows], fontsize=7)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_xlim(left=0)
+    ax.set_xlabel("%")
+    return used  # no legend: the caption says what the markers are
+
+
+def plot_overview(p: Profiles, folder: Path | None = None) -> dict:
+    """Static equivalent of the Countries page's explorer (one ranked panel per indicator);
+    returns the explorer's data (also written as ``countries/overview.json``)."""
+    from . import figures
+    from .paths import figures_dir
+
+    data = p.overview()
+    inds = data["indicators"]
+    ncols = 2 if len(inds) > 1 else 1
+    nrows = math.ceil(len(inds) / ncols)
+    height = 0.1 * len(p.geos) * nrows + 0.8
+    fig, axes = _grid(nrows, ncols, height, top=1 - 0.5 / height, left=0.06)
+    for ax in list(axes.flat)[len(inds):]:
+        ax.set_visible(False)
+    for ax, ind in zip(axes.flat, inds, strict=False):
+        pts = ind["points"]
+        y = np.arange(len(pts))
+        ax.scatter([q["value"] for q in pts], y, s=10, color=figures.HIGHLIGHT, zorder=3)
+        ax.set_yticks(y, [q["geo"] for q in pts], fontsize=6)
+        ax.invert_yaxis()
+        if ind["eu"]:
+            ax.axvline(ind["eu"]["value"], color=figures.GREY, ls="--", lw=1)
+            ax.text(ind["eu"]["value"], -1, f" EU {ind['eu']['year']}", fontsize=6, color="#444444")
+        ax.set_title(f"{ind['short']} ({ind['unit']})", loc="left", fontsize=8)
+        ax.grid(axis="y", visible=False)
+    _save(fig, "countries-overview",
+          "; ".join(sorted({i["source"] for i in inds})) + "; latest year of each country", folder)
+    folder = (folder or figures_dir()) / "countries"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "overview.json").write_text(json.dumps(data, sort_keys=True, indent=0), encoding="utf-8")
+    return data
+
+
+def write_csvs(p: Profiles, folder: Path | None = None) -> None:
+    from .paths import figures_dir
+
+    folder = (folder or figures_dir()) / "countries"
+    folder.mkdir(parents=True, exist_ok=True)
+    for geo in p.geos:
+        country_rows(p.frames, geo).to_csv(folder / f"{slug(geo)}.csv", index=False,
+                                           lineterminator="\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line: write or check the pages
+# ---------------------------------------------------------------------------------------------
+
+
+def load_frames() -> dict:
+    """The datasets of COUNTRY_COLUMNS and of the mapping, None for those not in the package."""
+    from . import data
+    from .profile_map import INDICATORS
+
+    names = set(COUNTRY_COLUMNS) | {i.dataset for i in INDICATORS} | {
+        OECD["dataset"], OECD["labels"], CEDEFOP["dataset"], "initiative_counts", *FRAMEWORKS}
+    available = set(data.resources())
+    return {n: data.load(n) if n in available else None for n in sorted(names)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from .paths import project_root
+
+    parser = argparse.ArgumentParser(prog="python -m mcreport.profiles",
+                                     description="Write (or check) book/countries/*.md.")
+    parser.add_argument("action", choices=["write", "check"])
+    args = parser.parse_args(argv)
+    folder = project_root() / "book" / "countries"
+    want = pages(load_frames())
+    have = {p.name: p.read_text(encoding="utf-8") for p in folder.glob("*.md")} if folder.is_dir() else {}
+    differ = sorted(n for n in set(want) | set(have) if want.get(n) != have.get(n))
+    if args.action == "check":
+        for n in differ:
+            state = "differs" if n in want and n in have else "missing" if n in want else "not generated"
+            print(f"book/countries/{n}: {state}")
+        return 1 if differ else 0
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in differ:
+        if n in want:
+            (folder / n).write_text(want[n], encoding="utf-8")
+        else:
+            (folder / n).unlink()
+    print(f"book/countries: {len(want)} pages, {len(differ)} written or removed")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

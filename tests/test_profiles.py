@@ -1,0 +1,146 @@
+"""Country profiles: the computation (on a fixture in the contract's KIVET layout), the mapping,
+and the generated pages (regenerating them from the data gives the committed files)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from mcreport import countries, deps, profile_map, profiles
+
+from .conftest import FIXTURES, REPO
+
+KIVET = FIXTURES / "kivet"
+
+
+def _kivet() -> pd.DataFrame:
+    return pd.read_csv(KIVET / "kivet_indicators.csv", dtype={"indicator": "string", "flag": "string",
+                                                             "suspect": "string"},
+                       keep_default_na=False, na_values=[""])
+
+
+def _ind(key: str) -> profile_map.Indicator:
+    return next(i for i in profile_map.INDICATORS if i.key == key)
+
+
+def test_kivet_layout_latest_eu_rank_change_and_breaks():
+    rows = profiles.series(_ind("k1050"), _kivet())
+    h = profiles.headline(_ind("k1050"), rows, "AT")
+    assert (h.value, h.year, h.eu) == (17.1, 2023, 12.8)
+    assert (h.rank, h.ranked) == (2, 2)  # SE higher; RO's 2023 row is excluded
+    assert h.change == pytest.approx(2.7)
+    assert h.change_note == "break in series in 2021"
+    cells = h.cells("%")
+    assert cells["value"] == "17.1 %" and cells["eu"] == "12.8 %" and cells["rank"] == "2 of 2"
+    assert cells["change"] == "+2.7 pp since 2015 (break in series in 2021)"
+
+
+def test_kivet_excluded_rows_are_said_not_hidden():
+    rows = profiles.series(_ind("k1050"), _kivet())
+    ro = profiles.headline(_ind("k1050"), rows, "RO")
+    assert (ro.value, ro.year) == (1.3, 2015)
+    assert "2023: dropped (excluded for the test of the code path)" in ro.note
+    bg = profiles.headline(_ind("k1100"), profiles.series(_ind("k1100"), _kivet()), "BG")
+    assert bg.value is None
+    assert bg.cells("%")["value"] == profiles.NO_DATA
+    assert bg.note.startswith("dropped as unreliable")
+
+
+def test_missing_eu_year_and_not_covered():
+    rows = profiles.series(_ind("k1100"), _kivet())
+    at = profiles.headline(_ind("k1100"), rows, "AT")
+    assert at.eu is None and at.eu_note == "no EU value for 2023"
+    fr = profiles.headline(_ind("k1100"), rows, "FR")
+    assert fr.value is None and fr.note == _ind("k1100").not_covered
+
+
+def test_flags_written_out():
+    assert profiles.flags_text("bu") == "break in time series; low reliability"
+    assert profiles.flags_text("") == ""
+
+
+def test_contract_entries_switch_on_with_the_resource():
+    main = {"adult_participation_25_64", "online_learning_2015_2019"}
+    assert all(i.requires is None for i in profile_map.active(main))
+    keys = {i.key for i in profile_map.active(main | {"kivet_indicators"})}
+    wanted = {"1050", "1050a", "1051", "1091", "1100", "1110", "1060", "1030", "1140a", "2130a"}
+    assert {f"k{k}" for k in wanted} <= keys
+
+
+def test_kivet_profiles_end_to_end():
+    frames = {"kivet_indicators": _kivet()}
+    p = profiles.Profiles.of(frames)
+    assert set(countries.EU27) | set(profile_map.ALWAYS) <= set(p.geos)
+    values = p.glue_values()
+    assert values["AT-k1050-value"] == "17.1 %"
+    assert values["AT-k1100-eu"] == "no EU value for 2023"
+    over = p.overview()
+    k1050 = next(i for i in over["indicators"] if i["key"] == "k1050")
+    assert [q["geo"] for q in k1050["points"]] == ["SE", "AT", "RO"]
+    assert k1050["eu"] == {"value": 12.8, "year": 2023}
+
+
+def test_notebook_loads_every_dataset_of_the_mapping():
+    """The build re-executes the notebook when a dataset it loads changes: it must load each one
+    with a literal load("name")."""
+    read = set(deps.resources_read(REPO / "analysis" / "countries.ipynb"))
+    wanted = {i.dataset for i in profile_map.INDICATORS} | set(profile_map.COUNTRY_COLUMNS)
+    wanted |= {profile_map.OECD["dataset"], profile_map.OECD["labels"],
+               profile_map.CEDEFOP["dataset"], "initiative_counts", *profile_map.FRAMEWORKS}
+    assert wanted <= read, f"countries.ipynb does not load: {sorted(wanted - read)}"
+
+
+@pytest.fixture(scope="module")
+def frames():
+    return profiles.load_frames()
+
+
+def test_pages_are_generated_not_edited(frames):
+    """book/countries/*.md are what `python -m mcreport.profiles write` makes from the data."""
+    folder = REPO / "book" / "countries"
+    want = profiles.pages(frames)
+    have = {p.name: p.read_text(encoding="utf-8") for p in folder.glob("*.md")}
+    assert set(have) == set(want), "run: python -m mcreport.profiles write"
+    differ = sorted(n for n in want if want[n] != have[n])
+    assert not differ, f"regenerate with `python -m mcreport.profiles write`: {differ}"
+
+
+def test_every_profile_is_in_the_toc_and_the_overview(frames):
+    p = profiles.Profiles.of(frames)
+    index = (REPO / "book" / "countries" / "index.md").read_text(encoding="utf-8")
+    for geo in p.geos:
+        assert f"<{profiles.slug(geo)}>`" in index
+    toc = (REPO / "_toc.yml").read_text(encoding="utf-8")
+    assert "glob: book/countries/[a-z][a-z]" in toc and "file: book/countries/index" in toc
+
+
+def test_profile_countries(frames):
+    geos = profiles.Profiles.of(frames).geos
+    assert {"IS", "NO", "CH", "UK", *countries.EU27} <= set(geos)
+    seen = profiles.appearances(frames)
+    for geo in set(geos) - set(countries.EU27) - set(profile_map.ALWAYS):
+        assert len(seen[geo]) >= profile_map.MIN_DATASETS
+
+
+def test_glued_values_equal_the_data(frames):
+    """A sample of cells against the CSV read on its own."""
+    raw = pd.read_csv(REPO / "data" / "adult_participation_25_64.csv", keep_default_na=False)
+    values = profiles.Profiles.of(frames).glue_values()
+    for geo in ("AT", "SE", "TR", "IS"):
+        own = raw[raw.geo == geo].sort_values("year")
+        last = own.iloc[-1]
+        assert values[f"{geo}-lfs4w-value"] == f"{profiles.number(float(last.value))} %"
+        assert values[f"{geo}-lfs4w-year"] == str(last.year)
+    assert values["UK-lfs4w-value"] == profiles.NO_DATA
+
+
+def test_country_matrix_replaces_nqf_countries_when_present():
+    """The reconciled matrix (contract: one row per geo, facts with their basis, source, status)
+    is read in preference to nqf_countries, every column but the bookkeeping ones shown."""
+    matrix = pd.DataFrame({
+        "geo": ["IE"], "levels": [10], "levels_basis": ["cedefop2023nqftool"],
+        "comprehensive": [True], "source": ["cedefop2023nqftool"], "status": ["verified"]})
+    name, rows = profiles.framework_rows({"country_matrix": matrix, "nqf_countries": None}, "IE")
+    assert name == "country_matrix"
+    assert rows[0]["facts"] == [("levels", "10"), ("levels_basis", "cedefop2023nqftool"),
+                                ("comprehensive", "yes")]
