@@ -141,12 +141,12 @@ def test_release_compares_with_previous_edition(tmp_path, monkeypatch):
     (root / editions.EDITIONS_DIR).mkdir(exist_ok=True)
     shutil.copy2(out / f"values-{version}.json", root / editions.EDITIONS_DIR / f"{version}.json")
 
-    # the data change: the EU value of the last year of adult participation (a test edit)
-    csv = root / "data" / "adult_participation_25_64.csv"
+    # the data change: the EU value of the last year of the four-week rate (a test edit)
+    csv = root / "data" / "kivet_indicators.csv"
     lines = csv.read_text().splitlines()
-    last = max(i for i, line in enumerate(lines) if line.startswith("EU27_2020,"))
+    last = max(i for i, line in enumerate(lines) if line.startswith("1050,EU27_2020,"))
     cells = lines[last].split(",")
-    cells[2] = f"{float(cells[2]) + 1.0:.1f}"
+    cells[3] = f"{float(cells[3]) + 1.0:.1f}"
     lines[last] = ",".join(cells)
     csv.write_text("\n".join(lines) + "\n")
     datapackage.write(root / "data")

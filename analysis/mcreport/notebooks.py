@@ -90,14 +90,26 @@ def out_of_date(root: Path | None = None, paths: list[Path] | None = None) -> li
 
 def execute(path: Path, root: Path | None = None, timeout: int = TIMEOUT) -> float:
     """Execute ``path`` in its own folder, offline, and write outputs and fingerprint back."""
+    root = (root or project_root()).resolve()
+    path = Path(path).resolve()
+    rel = path.relative_to(root).as_posix()
+    saved = {k: os.environ.get(k) for k in (deps.NOTEBOOK_ENV, "MCREPORT_ROOT")}
+    os.environ.update({deps.NOTEBOOK_ENV: rel, "MCREPORT_ROOT": str(root)})  # for the kernel
+    try:
+        return _execute(path, root, rel, timeout)
+    finally:  # the caller's environment as it was
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _execute(path: Path, root: Path, rel: str, timeout: int) -> float:
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    root = (root or project_root()).resolve()
-    path = Path(path).resolve()
-    rel = path.relative_to(root).as_posix()
-    os.environ.update({deps.NOTEBOOK_ENV: rel, "MCREPORT_ROOT": str(root)})
     fingerprint = deps.fingerprint(path, root)  # before running: raises on a non-literal load()
     nb = nbformat.read(path, as_version=4)
     failed: list[int] = []
