@@ -49,6 +49,7 @@ ALLOWED_PATTERNS = [
     re.compile(r"\b(?:19[89]\d|20[0-3]\d)\s*[-–/]\s*\d{2}\b(?![.,]\d|\s*%)"),  # 2017-19, 2021/22
     re.compile(r"\b(?:19|20)\d{2}/(?:[A-Z]\s?)?\d+(?:/\d+)?"),  # 2022/C 243/02, 2018/1725
     re.compile(r"\bCOM\s*\(\d{4}\)\s*\d+"),  # COM(2020) 274
+    re.compile(r"\bKIVET\s+\d{4}[a-z]?\b"),  # Cedefop's indicator codes: KIVET 1050a
     re.compile(r"\bOJ\s+[CL]\s+\d+"),  # OJ C 243
     re.compile(rf"\b(?:{LABEL_WORDS})\s+\d+(?:\.\d+)*(?:\s*(?:[-–,]|to|and|or)\s*\d+(?:\.\d+)*)*"
                r"(?!\s*(?:%|per\s*cent|percent|pp|percentage))", re.I),
