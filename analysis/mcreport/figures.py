@@ -7,7 +7,7 @@ include with a numbered ``{figure}`` directive (caption and alt text live there)
 Legibility: figures are drawn for the width of the text column (4.5 in) and no text is smaller
 than :data:`MIN_FONT_PT`, so that a figure shrunk to a 390 px phone still shows its smallest text
 at 10 CSS px or more (and at 12 px or more on a desktop, where it is drawn at its own size), and
-prints at 9.5 pt or more at the width of the text.
+prints at 10 pt or more at the width of the text.
 
 Contrast (WCAG AA): :func:`finish` darkens any text below 4.5:1 and any mark below 3:1 against
 the white background, and writes into the SVG a dark-mode colour for every colour it uses that
@@ -45,7 +45,7 @@ HIGHLIGHT = PALETTE[0]
 #: Widths in inches: "full" is the width of the text column.
 WIDTHS = {"full": 4.5, "half": 3.2}
 #: Smallest type of any text in a figure (points at the figure's own size).
-MIN_FONT_PT = 9.5
+MIN_FONT_PT = 10.0
 #: Background of the page in the site's light and dark modes.
 LIGHT_BACKGROUND = "#ffffff"
 DARK_BACKGROUND = "#14181e"
@@ -164,6 +164,13 @@ def _fix_marks(fig) -> None:
     """Text at 4.5:1 and marks (lines, markers, bars, dots) at 3:1 or more on white, and no text
     below :data:`MIN_FONT_PT`."""
     backgrounds = {id(fig.patch)} | {id(ax.patch) for ax in fig.axes}
+    fig.draw_without_rendering()  # tick labels exist only once drawn
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = [t for t in axis.get_ticklabels(which="both") if t.get_text()]
+            if labels and min(t.get_fontsize() for t in labels) < MIN_FONT_PT:
+                axis.set_tick_params(which="both", labelsize=MIN_FONT_PT)
+    fig.draw_without_rendering()
     for text in fig.findobj(Text):
         if not text.get_text().strip():
             continue
@@ -293,6 +300,19 @@ def _fit_layout(fig) -> None:
                   bbox_transform=ax.transAxes, borderaxespad=0.0)
 
 
+def _fit_width(fig) -> None:
+    """Keep what the figure draws (labels and legends outside the plot included) within its
+    width, so that the saved figure is no wider than drawn for and its type no smaller."""
+    width = fig.get_figwidth()
+    for _ in range(4):
+        fig.draw_without_rendering()
+        box = fig.get_tightbbox(fig.canvas.get_renderer())
+        excess = box.width - width
+        if excess <= 0.02 * width:
+            return
+        fig.set_figwidth(max(fig.get_figwidth() - excess, 0.5 * width))
+
+
 def _source_line(fig, source: str) -> None:
     """The source line, under everything else the figure draws (legends and notes included),
     wrapped to the figure's width."""
@@ -315,6 +335,7 @@ def finish(fig, name: str, source: str, folder: Path | None = None) -> None:
         raise ValueError(f"figure {name!r} needs a source line")
     _fix_marks(fig)
     _fit_layout(fig)
+    _fit_width(fig)
     _source_line(fig, source)
     folder = folder or figures_dir()
     folder.mkdir(parents=True, exist_ok=True)
