@@ -269,6 +269,23 @@ def _fit_layout(fig) -> None:
     (under its tick labels and axis label)."""
     fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:  # axis labels and titles longer than their plot wrap onto more lines
+        area = ax.get_window_extent(renderer)
+        labels = [(ax.xaxis.label, area.width, False), (ax.yaxis.label, area.height, True)]
+        for loc in ("left", "center", "right"):
+            title = ax.get_title(loc=loc)
+            if title:
+                labels.append((ax.set_title(title, loc=loc), area.width, False))
+        for label, room, vertical in labels:
+            text = label.get_text()
+            if not text or "\n" in text or room <= 0:
+                continue
+            box = label.get_window_extent(renderer)
+            size = box.height if vertical else box.width
+            if size > room * 1.02:
+                label.set_text(textwrap.fill(text, max(12, int(len(text) * room / size)),
+                                             break_on_hyphens=False))
+    fig.draw_without_rendering()
     for ax in fig.axes:
         ticks = ax.get_xticklabels()
         if not _overlapping(ticks, renderer):
@@ -302,15 +319,18 @@ def _fit_layout(fig) -> None:
 
 def _fit_width(fig) -> None:
     """Keep what the figure draws (labels and legends outside the plot included) within its
-    width, so that the saved figure is no wider than drawn for and its type no smaller."""
+    width where the plots can give the room, so that the saved figure is no wider than drawn
+    for and its type no smaller."""
     width = fig.get_figwidth()
-    for _ in range(4):
-        fig.draw_without_rendering()
-        box = fig.get_tightbbox(fig.canvas.get_renderer())
-        excess = box.width - width
-        if excess <= 0.02 * width:
-            return
-        fig.set_figwidth(max(fig.get_figwidth() - excess, 0.5 * width))
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    excess = fig.get_tightbbox(renderer).width - width
+    if excess <= 0.02 * width:
+        return
+    fig.set_figwidth(width - excess)
+    fig.draw_without_rendering()
+    if any(ax.get_window_extent(renderer).width < 0.6 * 72 for ax in fig.axes if ax.get_visible()):
+        fig.set_figwidth(width)  # the plots would collapse: keep the width
 
 
 def _source_line(fig, source: str) -> None:
@@ -340,7 +360,7 @@ def finish(fig, name: str, source: str, folder: Path | None = None) -> None:
     folder = folder or figures_dir()
     folder.mkdir(parents=True, exist_ok=True)
     svg = folder / f"{name}.svg"
-    fig.savefig(svg, bbox_inches="tight", metadata={"Date": None})
+    fig.savefig(svg, bbox_inches="tight", pad_inches=0.04, metadata={"Date": None})
     _add_dark_mode(svg)
-    fig.savefig(folder / f"{name}.pdf", bbox_inches="tight",
+    fig.savefig(folder / f"{name}.pdf", bbox_inches="tight", pad_inches=0.04,
                 metadata={"CreationDate": None, "ModDate": None})

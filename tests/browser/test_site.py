@@ -157,7 +157,7 @@ def _queries(built) -> list[tuple[str, str]]:
         soup = BeautifulSoup((built.root / "book/kb/glossary.html").read_text(encoding="utf-8"),
                              "html.parser")
         for term in soup.select("dl.glossary > dt"):
-            queries.append((term.get_text(" ", strip=True).rstrip("\u00b6 ").strip(),
+            queries.append((term.get_text(" ", strip=True).rstrip("\u00b6# ").strip(),
                             "book/kb/glossary.html"))
     if built.exists("book/kb/initiatives.html"):
         with (data_dir() / "kb" / "national_initiatives.csv").open(encoding="utf-8") as f:

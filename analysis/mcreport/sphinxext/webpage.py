@@ -6,6 +6,9 @@
 - every page has a meta description (its first paragraph) and social-card metadata (Open Graph)
   with a card image drawn locally at build time (``_static/mcreport-card.png``);
 - ``sitemap.xml`` lists every page (addresses under ``html_baseurl``);
+- search ranks first the page that treats what was searched: the glossary for a glossary term,
+  the register of initiatives for an initiative's name, a country's profile for its name (a
+  scorer written for Sphinx's search at each build, ``html_search_scorer``);
 - the bibliography is a list of list items for assistive technology (Sphinx writes
   ``role="list"`` with ``doc-biblioentry`` children, a deprecated role that a list cannot hold).
 """
@@ -186,7 +189,61 @@ def _finished(app: Sphinx, exception: Exception | None) -> None:
                                         encoding="utf-8")
 
 
+#: Page that lists every initiative of the register (``national_initiatives``).
+INITIATIVES_PAGE = "book/kb/initiatives"
+COUNTRIES = "book/countries/"
+_SCORER = """// Sphinx search scorer of the report (written by mcreport.sphinxext.webpage at each build):
+// Sphinx's default weights, and the page that treats a searched term ranked first.
+var MC_TREATS = %s;
+var Scorer = {
+  objNameMatch: 11, objPartialMatch: 6, objPrio: {0: 15, 1: 5, 2: -5}, objPrioDefault: 0,
+  title: 15, partialTitle: 7, term: 5, partialTerm: 2,
+  score: (result) => {
+    const query = (new URLSearchParams(window.location.search).get("q") || "")
+      .trim().toLowerCase().replace(/\\s+/g, " ");
+    const page = MC_TREATS[query];
+    return page !== undefined && result[0] === page ? result[4] + 1000 : result[4];
+  },
+};
+"""
+
+
+def treated_by(app: Sphinx, env) -> dict[str, str]:
+    """Search query (lower case) -> the page that treats it."""
+    treats: dict[str, str] = {}
+    if INITIATIVES_PAGE in env.found_docs:
+        try:
+            from .. import data
+
+            for name in data.load("national_initiatives")["name"].dropna():
+                short = str(name).split(" (")[0].strip().lower()
+                treats.setdefault(short, INITIATIVES_PAGE)
+                treats.setdefault(str(name).strip().lower(), INITIATIVES_PAGE)
+        except Exception:  # noqa: BLE001 - a missing dataset only leaves the default ranking
+            pass
+    for doc in sorted(env.found_docs):
+        if doc.startswith(COUNTRIES) and doc in env.titles:
+            title = env.titles[doc].astext().split(":")[0].strip().lower()
+            if title:
+                treats[title] = doc
+    for name, _, kind, doc, _, _ in env.get_domain("std").get_objects():
+        if kind == "term":
+            treats[name.lower()] = doc
+    return treats
+
+
+def _write_scorer(app: Sphinx, env) -> None:
+    import json
+
+    path = Path(app.doctreedir) / "mcreport-search-scorer.js"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(_SCORER % json.dumps(treated_by(app, env), sort_keys=True, ensure_ascii=False),
+                    encoding="utf-8")
+    app.config.html_search_scorer = str(path)
+
+
 def setup(app: Sphinx) -> dict:
+    app.connect("env-updated", _write_scorer)
     app.connect("config-inited", _config_inited)
     app.add_css_file(ICONS_CSS)
     app.connect("html-page-context", _page_context)
