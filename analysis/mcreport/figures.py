@@ -317,10 +317,32 @@ def _fit_layout(fig) -> None:
                   bbox_transform=ax.transAxes, borderaxespad=0.0)
 
 
+def _wrap_to_edge(fig) -> None:
+    """Notes and legend entries that run past the right edge of the figure wrap onto more
+    lines, to end at the edge."""
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    edge = fig.bbox.x1
+    texts = [t for ax in fig.axes for t in ax.texts]
+    texts += [t for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+    texts += [t for legend in fig.legends for t in legend.get_texts()]
+    for text in texts:
+        content = text.get_text()
+        box = text.get_window_extent(renderer)
+        if not content or box.x1 <= edge or box.width <= 0 or text.get_rotation() not in (0, 0.0):
+            continue
+        room = edge - box.x0 - 4
+        longest = max(content.split("\n"), key=len)
+        chars = max(10, int(len(longest) * room / box.width))
+        text.set_text("\n".join(textwrap.fill(line, chars, break_on_hyphens=False)
+                                for line in content.split("\n")))
+
+
 def _fit_width(fig) -> None:
     """Keep what the figure draws (labels and legends outside the plot included) within its
     width where the plots can give the room, so that the saved figure is no wider than drawn
     for and its type no smaller."""
+    _wrap_to_edge(fig)
     width = fig.get_figwidth()
     fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
