@@ -23,6 +23,7 @@ from __future__ import annotations
 import colorsys
 import re
 import textwrap
+import warnings
 from pathlib import Path
 
 import matplotlib as mpl
@@ -269,6 +270,13 @@ def _fit_layout(fig) -> None:
     (under its tick labels and axis label)."""
     fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
+    legends = [ax.get_legend() for ax in fig.axes if ax.get_legend()] + list(fig.legends)
+    for legend in legends:  # a legend in a row wider than the figure goes in one column
+        if legend.get_window_extent(renderer).width > 0.6 * fig.bbox.width:
+            legend.set_ncols(1)
+        if legend.axes is not None and legend.get_bbox_to_anchor() is not legend.axes.bbox:
+            legend.set_in_layout(False)  # placed by hand outside the plot: the plot keeps its size
+    fig.draw_without_rendering()
     for ax in fig.axes:  # axis labels and titles longer than their plot wrap onto more lines
         area = ax.get_window_extent(renderer)
         labels = [(ax.xaxis.label, area.width, False), (ax.yaxis.label, area.height, True)]
@@ -285,6 +293,22 @@ def _fit_layout(fig) -> None:
             if size > room * 1.02:
                 label.set_text(textwrap.fill(text, max(12, int(len(text) * room / size)),
                                              break_on_hyphens=False))
+    fig.draw_without_rendering()
+    for ax in fig.axes:  # long category names on the y axis wrap, to leave room for the plot
+        labels = [t for t in ax.get_yticklabels() if t.get_text()]
+        widths = [t.get_window_extent(renderer).width for t in labels]
+        room = 0.3 * fig.bbox.width
+        if labels and max(widths) > room and not ax.yaxis.get_label_position() == "right":
+            wrapped = [textwrap.fill(t.get_text(), max(10, int(len(t.get_text()) * room / w)),
+                                     break_on_hyphens=False) if w > room else t.get_text()
+                       for t, w in zip(labels, widths, strict=True)]
+            before = [a.get_window_extent(renderer).width for a in fig.axes]
+            positions = [t.get_position()[1] for t in labels]
+            ax.set_yticks(positions, wrapped)
+            fig.draw_without_rendering()
+            after = [a.get_window_extent(renderer).width for a in fig.axes]
+            if any(b2 < 0.95 * b1 for b1, b2 in zip(before, after, strict=True)):
+                ax.set_yticks(positions, [t.get_text() for t in labels])  # no better: undo
     fig.draw_without_rendering()
     for ax in fig.axes:
         ticks = ax.get_xticklabels()
@@ -318,14 +342,12 @@ def _fit_layout(fig) -> None:
 
 
 def _wrap_to_edge(fig) -> None:
-    """Notes and legend entries that run past the right edge of the figure wrap onto more
-    lines, to end at the edge."""
+    """Notes that run past the right edge of the figure wrap onto more lines, to end at the
+    edge."""
     fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     edge = fig.bbox.x1
     texts = [t for ax in fig.axes for t in ax.texts]
-    texts += [t for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
-    texts += [t for legend in fig.legends for t in legend.get_texts()]
     for text in texts:
         content = text.get_text()
         box = text.get_window_extent(renderer)
@@ -349,10 +371,15 @@ def _fit_width(fig) -> None:
     excess = fig.get_tightbbox(renderer).width - width
     if excess <= 0.02 * width:
         return
+    before = [ax.get_window_extent(renderer).width for ax in fig.axes]
     fig.set_figwidth(width - excess)
-    fig.draw_without_rendering()
-    if any(ax.get_window_extent(renderer).width < 0.6 * 72 for ax in fig.axes if ax.get_visible()):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.draw_without_rendering()
+    after = [ax.get_window_extent(renderer).width for ax in fig.axes]
+    if caught or any(a < 0.75 * b or a < 1.2 * fig.dpi for a, b in zip(after, before, strict=True)):
         fig.set_figwidth(width)  # the plots would collapse: keep the width
+        fig.draw_without_rendering()
 
 
 def _source_line(fig, source: str) -> None:
