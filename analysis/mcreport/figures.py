@@ -342,12 +342,13 @@ def _fit_layout(fig) -> None:
 
 
 def _wrap_to_edge(fig) -> None:
-    """Notes that run past the right edge of the figure wrap onto more lines, to end at the
-    edge."""
+    """Notes and legend entries that run past the right edge of the figure wrap onto more
+    lines, to end at the edge."""
     fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     edge = fig.bbox.x1
     texts = [t for ax in fig.axes for t in ax.texts]
+    texts += [t for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
     for text in texts:
         content = text.get_text()
         box = text.get_window_extent(renderer)
