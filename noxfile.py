@@ -15,7 +15,9 @@
 - ``audit``: known vulnerabilities of the pinned packages (``pip-audit`` on the lock file).
 - ``browser``: the built site in headless Chromium (Debian package): every page loads with no
   console error and no request to another origin; links, anchors, alt texts, search, figures on
-  a narrow screen and in dark mode; prints page weights and first-paint times.
+  a narrow screen and in dark mode, figure text size, axe-core in light and dark mode, page
+  weights; prints them with Lighthouse's mobile figures (axe-core and Lighthouse: ``npm ci`` in
+  ``tests/browser``).
 - ``linkcheck``: offline check of every internal link and anchor of the built HTML.
 - ``lint``: ruff over the package, tests, notebooks and this file.
 - ``data``: rebuild ``data/`` from raw official files (default ``--raw ../shared/sources``) or
@@ -192,7 +194,12 @@ def browser(session: nox.Session) -> None:
     chromium = shutil.which("chromium")
     if chromium is None:
         session.error("Chromium is missing. Install it with:\n  sudo apt-get install -y chromium")
+    if shutil.which("npm") is None:
+        session.error("npm is missing. Install it with:\n  sudo apt-get install -y nodejs npm")
     install(session)
+    # axe-core and Lighthouse, exactly as locked in tests/browser/package-lock.json
+    session.run("npm", "ci", "--prefix", "tests/browser", "--no-audit", "--no-fund",
+                "--ignore-scripts", "--loglevel=error", external=True)
     session.run("pytest", "tests/browser", "-p", "no:cacheprovider", *session.posargs,
                 env={"MCREPORT_SITE": str(site), "MCREPORT_CHROMIUM": chromium})
 

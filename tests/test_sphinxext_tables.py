@@ -134,7 +134,9 @@ def test_every_package_status_has_a_label():
 
 def test_column_title():
     assert tables.column_title({"name": "geo", "title": "Country"}) == "Country"
-    assert tables.column_title({"name": "geo"}) == "geo"
+    assert tables.column_title({"name": "geo"}) == "Geo"
+    assert tables.column_title({"name": "ects_min"}) == "Ects min"
+    assert tables.column_title({"name": "x", "title": "Level (EQF)"}) == "Level (EQF)"
 
 
 def test_latex_colspec_fills_the_line():
@@ -315,7 +317,7 @@ def test_datatable_build(project):
     assert "tbl-tiny" in table["ids"]
     assert table[0].astext() == "Tiny values"  # caption: a numbered table
     head = [e.astext() for e in table.findall(nodes.thead)][0]
-    assert head.split("\n\n")[:4] == ["id", "What is measured", "year", "Value (%)"]
+    assert head.split("\n\n")[:4] == ["ID", "What is measured", "Year", "Value (%)"]
     assert head.endswith("Status\n\nSource")
     head_classes = [e["classes"] for e in next(iter(table.findall(nodes.thead))).findall(nodes.entry)]
     assert "mc-num" in head_classes[2] and "mc-sorted-desc" in head_classes[2]

@@ -34,6 +34,13 @@ CHROMIUM_ARGS = [
 ]
 #: How long a page may take to load and settle (ms).
 TIMEOUT = 30_000
+#: axe-core and Lighthouse, installed from tests/browser/package-lock.json (``npm ci``).
+NODE_MODULES = Path(__file__).resolve().parent / "node_modules"
+#: Pages measured with Lighthouse: the home page, the theme chapters, a knowledge-base table.
+LIGHTHOUSE_PAGES = [
+    "book/index.html", "book/theme1-mapping.html", "book/theme2-qualifications.html",
+    "book/theme3-end-users.html", "book/kb/initiatives.html",
+]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -161,13 +168,39 @@ def crawl(request, browser, base_url, built) -> dict[str, Visit]:
 
 
 _VISITS = pytest.StashKey[dict]()
+_MEASURED = pytest.StashKey[dict]()
+
+
+def record(config, kind: str, key, value) -> None:
+    """Keep a measurement of the run for the summary (figure text, axe counts, Lighthouse)."""
+    config.stash.setdefault(_MEASURED, {}).setdefault(kind, {})[key] = value
+
+
+def _write_measured(write, measured: dict) -> None:
+    for width, fig in sorted(measured.get("figure_text", {}).items()):
+        write(f"smallest figure text at {width} px: {fig['smallest_px']:.1f} px "
+              f"({fig['figure']} on {fig['page']}; {fig['figures']} figures measured)")
+    for scheme, counts in sorted(measured.get("axe", {}).items()):
+        write(f"axe-core violations ({scheme} mode, all pages): "
+              + ", ".join(f"{impact} {n}" for impact, n in counts.items()))
+    for name, lh in measured.get("lighthouse", {}).items():
+        if "error" in lh:
+            write(f"lighthouse {name}: failed: {lh['error']}")
+        else:
+            write(f"lighthouse (mobile) {name}: performance {lh['performance']}, "
+                  f"LCP {lh['lcp_s']:.2f} s, FCP {lh['fcp_s']:.2f} s, TBT {lh['tbt_ms']} ms, "
+                  f"CLS {lh['cls']}")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     visits: dict[str, Visit] | None = config.stash.get(_VISITS, None)
-    if not visits:
-        return
+    measured = config.stash.get(_MEASURED, {})
     write = terminalreporter.write_line
+    if not visits:
+        if measured:
+            terminalreporter.section("site in the browser")
+            _write_measured(write, measured)
+        return
     terminalreporter.section("site in the browser")
     write(f"{'page':58} {'requests':>8} {'transferred':>12} {'first paint':>12}")
     for name, v in sorted(visits.items()):
@@ -186,12 +219,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     links = config.stash.get(_LINKS, None)
     if links is not None:
         write(f"links: {links}")
+    _write_measured(write, measured)
     out = Path(SITE or "_build/html").resolve().parent / "browser-report.json"
     summary = {
         "pages": len(visits),
         "bytes": {"min": wmin, "median": wmed, "max": wmax},
         "first_paint_ms": {"min": pmin, "median": pmed, "max": pmax},
         "third_party_requests": third, "console_errors": errors, "links": links,
+        **measured,
         "per_page": {n: {k: val for k, val in asdict(v).items() if k != "dom"}
                      for n, v in sorted(visits.items())},
     }

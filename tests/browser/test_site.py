@@ -7,6 +7,8 @@ stay readable on a narrow screen and in dark mode.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 
 from mcreport import site
@@ -92,7 +94,8 @@ def _figure_pages(built) -> list[str]:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_figures_on_a_narrow_screen(browser, base_url, built, scheme):
     """On a 360 px screen no page scrolls sideways, every figure fits the screen, and every
-    figure has an opaque light background, so its dark text stays readable in dark mode."""
+    figure is drawn in the page's mode: a light background in light mode, a dark one in dark
+    mode (its text and marks are redrawn with AA contrast by mcreport.figures)."""
     pages = _figure_pages(built)
     if not pages:
         pytest.skip("no page with figures")
@@ -111,28 +114,88 @@ def test_figures_on_a_narrow_screen(browser, base_url, built, scheme):
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth")
             if overflow > 1:
                 problems.append(f"{name}: the page scrolls sideways by {overflow} px")
-            for fig in page.evaluate(_FIGURES_JS):
-                if fig["width"] > NARROW["width"] + 0.5:
-                    problems.append(f"{name}: {fig['src']} is {fig['width']:.0f} px wide")
-                if fig["alpha"] < 255 or fig["light"] < 200:
-                    problems.append(f"{name}: {fig['src']} has no opaque light background "
-                                    f"(corner alpha {fig['alpha']}, lightness {fig['light']:.0f})")
+            for index, img in enumerate(page.locator(".bd-article img").all()):
+                src = img.get_attribute("src")
+                img.scroll_into_view_if_needed()
+                box = img.bounding_box()
+                if box["width"] > NARROW["width"] + 0.5:
+                    problems.append(f"{name}: {src} is {box['width']:.0f} px wide")
+                shot = page.screenshot(clip={"x": box["x"] + 2, "y": box["y"] + 2, "width": 3,
+                                             "height": 3})
+                light = _lightness(shot)
+                if (scheme == "light" and light < 200) or (scheme == "dark" and light > 80):
+                    problems.append(f"{name}: figure {index + 1} ({src}) has a background of "
+                                    f"lightness {light:.0f} in {scheme} mode")
     finally:
         context.close()
     assert not blocked, blocked
     assert not problems, _listing(problems)
 
 
-#: Rendered width of each content figure, and the colour of its top-left corner (drawn on a
-#: canvas: an SVG with a transparent background has alpha 0 there).
-_FIGURES_JS = """
-() => Array.from(document.querySelectorAll('.bd-article img')).map(img => {
-  const canvas = document.createElement('canvas');
-  canvas.width = Math.max(1, img.naturalWidth); canvas.height = Math.max(1, img.naturalHeight);
-  const ctx = canvas.getContext('2d');
-  ctx.drawImage(img, 0, 0);
-  const [r, g, b, a] = ctx.getImageData(2, 2, 1, 1).data;
-  return {src: img.getAttribute('src'), width: img.getBoundingClientRect().width,
-          alpha: a, light: (r + g + b) / 3};
-})
-"""
+def _lightness(png: bytes) -> float:
+    """Mean of the R, G and B values of a small screenshot."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        pixels = list(image.convert("RGB").getdata())
+    return sum(sum(p) for p in pixels) / (3 * len(pixels))
+
+
+def _queries(built) -> list[tuple[str, str]]:
+    """(query, page that treats it): every glossary term (the glossary), every initiative's name
+    (the register of initiatives) and every country with a profile page (its profile)."""
+    import csv
+
+    from bs4 import BeautifulSoup
+
+    from mcreport.paths import data_dir
+
+    queries = []
+    if built.exists("book/kb/glossary.html"):
+        soup = BeautifulSoup((built.root / "book/kb/glossary.html").read_text(encoding="utf-8"),
+                             "html.parser")
+        for term in soup.select("dl.glossary > dt"):
+            queries.append((term.get_text(" ", strip=True).rstrip("\u00b6# ").strip(),
+                            "book/kb/glossary.html"))
+    if built.exists("book/kb/initiatives.html"):
+        with (data_dir() / "kb" / "national_initiatives.csv").open(encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                name = row["name"].split(" (")[0].strip()
+                queries.append((name, "book/kb/initiatives.html"))
+    for page in built.pages():
+        if page.startswith("book/countries/") and not page.endswith("index.html"):
+            heading = BeautifulSoup((built.root / page).read_text(encoding="utf-8"),
+                                    "html.parser").select_one("article h1")
+            if heading is not None:
+                title = heading.get_text(" ", strip=True).rstrip("\u00b6# ").strip()
+                queries.append((title.split(":")[0].strip(), page))
+    return queries
+
+
+def test_search_ranks_the_page_that_treats_it_first(browser, base_url, built):
+    queries = _queries(built)
+    if not queries:
+        pytest.skip("no glossary, register or country page in this build")
+    blocked: list[str] = []
+    context = open_context(browser, base_url, blocked)
+    wrong = []
+    try:
+        page = context.new_page()
+        for query, expected in queries:
+            page.goto(base_url + "search.html?q=" + quote(query), wait_until="load")
+            page.wait_for_function(
+                "document.querySelector('#search-results ul.search li a') !== null ||"
+                " /finished|no results|did not match/i.test("
+                "(document.querySelector('#search-results') || {}).textContent || '')")
+            first = page.evaluate("(document.querySelector('#search-results ul.search li a')"
+                                  " || {getAttribute: () => ''}).getAttribute('href')")
+            target = site.resolve(first, "search.html")[0] if first else "(nothing)"
+            if target != expected:
+                wrong.append(f"{query!r}: first {target}, expected {expected}")
+    finally:
+        context.close()
+    assert not blocked, blocked
+    assert not wrong, f"{len(wrong)} of {len(queries)} searches rank another page first:" + \
+        _listing(wrong)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -217,8 +218,15 @@ def sort_frame(frame: pd.DataFrame, keys: list[tuple[str, bool]]) -> pd.DataFram
 
 
 def column_title(field: dict) -> str:
-    """Header of a column: the schema field's title, else its name."""
-    return str(field.get("title") or field["name"])
+    """Header of a column, in words: the schema field's title, else its name with spaces
+    (``ects_min`` -> ``Ects min``); a title written as a field name is spelled out too."""
+    title = str(field.get("title") or field["name"])
+    if title == "id":
+        return "ID"
+    if re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+|[a-z]+", title):
+        words = title.replace("_", " ")
+        title = words[:1].upper() + words[1:]
+    return title
 
 
 def text_units(text: str) -> float:

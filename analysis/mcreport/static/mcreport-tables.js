@@ -50,6 +50,16 @@
     var headers = Array.prototype.slice.call(headRow.cells);
     var caption = table.querySelector("caption");
     var name = caption ? caption.textContent.replace(/\s+/g, " ").trim() : "table " + (number + 1);
+    var titles = headers.map(function (cell) {
+      return cell.textContent.replace(/\s+/g, " ").trim();
+    });
+    rows.forEach(function (row) {  /* column titles for the phone layout, one per cell */
+      Array.prototype.forEach.call(row.cells, function (cell, i) {
+        if (titles[i]) {
+          cell.setAttribute("data-label", titles[i]);
+        }
+      });
+    });
     var searchText = rows.map(function (row) {
       return row.textContent.replace(/\s+/g, " ").toLowerCase();
     });
