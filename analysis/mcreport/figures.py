@@ -250,8 +250,10 @@ def new(width: str = "full", height: float = 3.6, **kwargs):
     use_style()
     if kwargs.get("ncols") == 2 and kwargs.get("nrows", 1) == 1:
         kwargs["nrows"], kwargs["ncols"] = 2, 1
-        if "width_ratios" in kwargs:
-            kwargs.pop("width_ratios")
+        kwargs.pop("width_ratios", None)  # widths of side-by-side panels: moot when stacked
+        if "gridspec_kw" in kwargs:
+            kwargs["gridspec_kw"] = {k: v for k, v in kwargs["gridspec_kw"].items()
+                                     if k != "width_ratios"}
         if kwargs.pop("sharey", False):
             kwargs["sharex"] = False
         height = 2 * height

@@ -25,9 +25,6 @@ from .conftest import LIGHTHOUSE_PAGES, NODE_MODULES, open_context, record
 
 #: Smallest rendered figure text allowed (CSS px) at each viewport width.
 MIN_TEXT = {390: 10.0, 1366: 12.0}
-#: Grids drawn as pictures of tables, which are to become HTML tables: their text size is
-#: measured and printed, not failed (remove a name once its figure is gone).
-PICTURES_OF_TABLES = {"theme2-nqf-overview.svg"}
 #: Most a content page may transfer (bytes, compressed, first visit).
 MAX_WEIGHT = 400 * 1024
 BLOCKING = ("critical", "serious")
@@ -93,8 +90,7 @@ def test_figure_text_is_legible(request, browser, base_url, built, width):
            {"smallest_px": round(found[0][0], 2), "page": found[0][1], "figure": found[0][2],
             "figures": len(found)})
     small = [f"{n}: {s} drawn {w:.0f} px wide: {px:.1f} px text ({pt:.1f} pt in the file)"
-             for px, n, s, w, pt in found if px < MIN_TEXT[width] - 0.05
-             and s.rsplit("/", 1)[-1] not in PICTURES_OF_TABLES]
+             for px, n, s, w, pt in found if px < MIN_TEXT[width] - 0.05]
     assert not blocked, blocked
     assert not small, (f"figure text below {MIN_TEXT[width]} px at {width} px:\n  "
                        + "\n  ".join(small))
