@@ -195,7 +195,7 @@ def browser(session: nox.Session) -> None:
     if chromium is None:
         session.error("Chromium is missing. Install it with:\n  sudo apt-get install -y chromium")
     if shutil.which("npm") is None:
-        session.error("npm is missing. Install it with:\n  sudo apt-get install -y nodejs npm")
+        session.error("npm is missing. Install Node.js with npm (Debian: sudo apt-get install -y nodejs npm)")
     install(session)
     # axe-core and Lighthouse, exactly as locked in tests/browser/package-lock.json
     session.run("npm", "ci", "--prefix", "tests/browser", "--no-audit", "--no-fund",

@@ -67,9 +67,9 @@ def test_pages_workflow_is_valid_yaml_with_build_and_deploy():
     triggers = flow.get("on", flow.get(True))  # YAML 1.1 reads a bare `on` key as True
     assert "push" in triggers and "workflow_dispatch" in triggers
     assert flow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
-    assert set(flow["jobs"]) == {"build", "deploy"}
+    assert set(flow["jobs"]) == {"build", "audit", "deploy", "release"}
     deploy = flow["jobs"]["deploy"]
-    assert deploy["needs"] == "build"
+    assert "build" in deploy["needs"] and "audit" in deploy["needs"]
     assert deploy["environment"]["name"] == "github-pages"
     assert any(s.get("uses", "").startswith("actions/deploy-pages@") for s in _steps(deploy))
 
