@@ -199,3 +199,26 @@ def test_search_ranks_the_page_that_treats_it_first(browser, base_url, built):
     assert not blocked, blocked
     assert not wrong, f"{len(wrong)} of {len(queries)} searches rank another page first:" + \
         _listing(wrong)
+
+
+def test_page_data_box_downloads(crawl, base_url):
+    """Every file the "Data and code behind this page" box lists is a link that downloads."""
+    from urllib.parse import urljoin
+    from urllib.request import urlopen
+
+    from bs4 import BeautifulSoup
+
+    links, bad = {}, []
+    for v in crawl.values():
+        for box in BeautifulSoup(v.dom, "html.parser").select(".mc-page-data"):
+            items = box.select("li")
+            bad += [f"{v.page}: {li.get_text(' ', strip=True)!r} is not a link"
+                    for li in items if li.find("a", href=True) is None]
+            for a in box.select("a[href]"):
+                links.setdefault(urljoin(v.final or v.url, a["href"]).split("#")[0], v.page)
+    assert links, "no page-data box found"
+    for url, page in sorted(links.items()):
+        with urlopen(url) as reply:  # the local server only
+            if reply.status != 200 or not reply.read(1):
+                bad.append(f"{page}: {url}: HTTP {reply.status} or empty")
+    assert not bad, f"{len(bad)} listed file(s) that do not download:" + _listing(bad)
