@@ -399,20 +399,37 @@ def _source_line(fig, source: str) -> None:
              transform=fig.transFigure, linespacing=1.3)
 
 
+class FigureError(RuntimeError):
+    """A figure that cannot be drawn as it should: its layout collapsed, or matplotlib warned
+    while laying it out or saving it."""
+
+
 def finish(fig, name: str, source: str, folder: Path | None = None) -> None:
     """Add the source line and save ``<name>.svg`` and ``<name>.pdf`` for the book.
+
+    Any warning while laying out or saving the figure (above all matplotlib's "constrained_layout
+    not applied because axes sizes collapsed to zero", when the figure is too small for what it
+    draws) is a :class:`FigureError` naming the figure, and nothing is saved.
 
     Returns nothing, so that a notebook cell ending with it shows only the figure."""
     if not source.strip():
         raise ValueError(f"figure {name!r} needs a source line")
-    _fix_marks(fig)
-    _fit_layout(fig)
-    _fit_width(fig)
-    _source_line(fig, source)
     folder = folder or figures_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    svg = folder / f"{name}.svg"
-    fig.savefig(svg, bbox_inches="tight", pad_inches=0.04, metadata={"Date": None})
-    _add_dark_mode(svg)
-    fig.savefig(folder / f"{name}.pdf", bbox_inches="tight", pad_inches=0.04,
-                metadata={"CreationDate": None, "ModDate": None})
+    svg, pdf = folder / f"{name}.svg", folder / f"{name}.pdf"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a collapsed layout and the like: no broken figure
+        try:
+            _fix_marks(fig)
+            _fit_layout(fig)
+            _fit_width(fig)
+            _source_line(fig, source)
+            folder.mkdir(parents=True, exist_ok=True)
+            fig.savefig(svg, bbox_inches="tight", pad_inches=0.04, metadata={"Date": None})
+            _add_dark_mode(svg)
+            fig.savefig(pdf, bbox_inches="tight", pad_inches=0.04,
+                        metadata={"CreationDate": None, "ModDate": None})
+        except Warning as warning:
+            svg.unlink(missing_ok=True)
+            pdf.unlink(missing_ok=True)
+            raise FigureError(f"figure {name!r}: {warning} ({type(warning).__name__} while "
+                              "laying out or saving it)") from warning
