@@ -62,6 +62,15 @@ def test_figure_finish_writes_svg_and_pdf_with_source(tmp_path):
         figures.finish(fig, "u", source=" ", folder=tmp_path)
 
 
+def test_figure_whose_layout_collapses_is_an_error_naming_it(tmp_path):
+    fig, ax = figures.new("half", height=0.6)
+    ax.set_ylabel("a label far too long\nfor so small\na figure\nto hold\nat all")
+    ax.set_title("a title\non\nmany\nlines")
+    with pytest.raises(figures.FigureError, match="'collapsed'.*collapsed to zero"):
+        figures.finish(fig, "collapsed", source="S", folder=tmp_path)
+    assert not list(tmp_path.iterdir())  # nothing published
+
+
 def test_figures_are_byte_reproducible(tmp_path):
     paths = []
     for run in ("a", "b"):

@@ -24,6 +24,7 @@ import colorsys
 import re
 import textwrap
 import warnings
+import weakref
 from pathlib import Path
 
 import matplotlib as mpl
@@ -34,6 +35,7 @@ from matplotlib.colors import to_hex, to_rgba
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 from .paths import figures_dir
 
@@ -260,6 +262,19 @@ def new(width: str = "full", height: float = 3.6, **kwargs):
     return plt.subplots(figsize=(WIDTHS[width], height), layout="constrained", **kwargs)
 
 
+#: Legends that :func:`finish` puts under their plot whatever their size.
+_BELOW: weakref.WeakSet = weakref.WeakSet()
+
+
+def legend_below(ax, *args, **kwargs):
+    """A legend for ``ax`` that :func:`finish` puts under the plot (under its tick labels and
+    axis label), in one column when a row would be wider than the figure. ``ax.legend``'s
+    arguments; for a figure of several plots, give the lowest left one and the handles."""
+    legend = ax.legend(*args, **kwargs)
+    _BELOW.add(legend)
+    return legend
+
+
 def _overlapping(labels, renderer) -> bool:
     boxes = sorted((t.get_window_extent(renderer) for t in labels if t.get_visible() and t.get_text()),
                    key=lambda b: b.x0)
@@ -332,15 +347,17 @@ def _fit_layout(fig) -> None:
         if legend is None or legend.get_bbox_to_anchor() is not ax.bbox:
             continue  # no legend, or one the notebook placed itself
         box, area = legend.get_window_extent(renderer), ax.get_window_extent(renderer)
-        if box.width * box.height <= 0.3 * area.width * area.height and box.width <= 0.75 * area.width:
+        if (box.width * box.height <= 0.3 * area.width * area.height and box.width <= 0.75 * area.width
+                and legend not in _BELOW):
             continue
         below = ax.get_tightbbox(renderer, for_layout_only=True)
         y = (below.y0 - area.y0) / area.height - 0.02 if below is not None else -0.15
         handles, texts = legend.legend_handles, [t.get_text() for t in legend.get_texts()]
         title = legend.get_title().get_text()
         legend.remove()
-        ax.legend(handles, texts, title=title or None, loc="upper left", bbox_to_anchor=(0.0, y),
-                  bbox_transform=ax.transAxes, borderaxespad=0.0)
+        moved = ax.legend(handles, texts, title=title or None, loc="upper left",
+                          bbox_to_anchor=(0.0, y), bbox_transform=ax.transAxes, borderaxespad=0.0)
+        moved.set_in_layout(False)  # under the plot: the plot keeps its size
 
 
 def _wrap_to_edge(fig) -> None:
@@ -385,11 +402,23 @@ def _fit_width(fig) -> None:
         fig.draw_without_rendering()
 
 
+def _drawn_box(fig, pad: float = 0.0) -> Bbox:
+    """What the figure draws, in inches: legends kept out of the layout included."""
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    boxes = [fig.get_tightbbox(renderer)]
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is not None and legend.get_visible():
+            boxes.append(legend.get_window_extent(renderer).transformed(
+                fig.dpi_scale_trans.inverted()))
+    return Bbox.union(boxes).padded(pad)
+
+
 def _source_line(fig, source: str) -> None:
     """The source line, under everything else the figure draws (legends and notes included),
     wrapped to the figure's width."""
-    fig.draw_without_rendering()
-    box = fig.get_tightbbox(fig.canvas.get_renderer())
+    box = _drawn_box(fig)
     width, height = fig.get_size_inches()
     x = box.x0 / width
     y = min(box.y0 / height, 0.0) - 0.08 / height
@@ -399,20 +428,40 @@ def _source_line(fig, source: str) -> None:
              transform=fig.transFigure, linespacing=1.3)
 
 
+class FigureError(RuntimeError):
+    """A figure that cannot be drawn as it should: its layout collapsed, or matplotlib warned
+    while laying it out or saving it."""
+
+
 def finish(fig, name: str, source: str, folder: Path | None = None) -> None:
     """Add the source line and save ``<name>.svg`` and ``<name>.pdf`` for the book.
+
+    Any warning while laying out or saving the figure (above all matplotlib's "constrained_layout
+    not applied because axes sizes collapsed to zero", when the figure is too small for what it
+    draws) is a :class:`FigureError` naming the figure, and nothing is saved.
 
     Returns nothing, so that a notebook cell ending with it shows only the figure."""
     if not source.strip():
         raise ValueError(f"figure {name!r} needs a source line")
-    _fix_marks(fig)
-    _fit_layout(fig)
-    _fit_width(fig)
-    _source_line(fig, source)
     folder = folder or figures_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    svg = folder / f"{name}.svg"
-    fig.savefig(svg, bbox_inches="tight", pad_inches=0.04, metadata={"Date": None})
-    _add_dark_mode(svg)
-    fig.savefig(folder / f"{name}.pdf", bbox_inches="tight", pad_inches=0.04,
-                metadata={"CreationDate": None, "ModDate": None})
+    svg, pdf = folder / f"{name}.svg", folder / f"{name}.pdf"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a collapsed layout and the like: no broken figure
+        try:
+            for ax in fig.axes:  # a legend on a plot never squeezes it (a wide one goes under it)
+                if ax.get_legend() is not None:
+                    ax.get_legend().set_in_layout(False)
+            _fix_marks(fig)
+            _fit_layout(fig)
+            _fit_width(fig)
+            _source_line(fig, source)
+            folder.mkdir(parents=True, exist_ok=True)
+            box = _drawn_box(fig, pad=0.04)
+            fig.savefig(svg, bbox_inches=box, metadata={"Date": None})
+            _add_dark_mode(svg)
+            fig.savefig(pdf, bbox_inches=box, metadata={"CreationDate": None, "ModDate": None})
+        except Warning as warning:
+            svg.unlink(missing_ok=True)
+            pdf.unlink(missing_ok=True)
+            raise FigureError(f"figure {name!r}: {warning} ({type(warning).__name__} while "
+                              "laying out or saving it)") from warning
