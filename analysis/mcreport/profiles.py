@@ -15,7 +15,7 @@ import json
 import math
 import re
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +32,7 @@ from .profile_map import (
     FRAMEWORKS,
     MIN_DATASETS,
     OECD,
+    TITLES,
     Indicator,
     active,
 )
@@ -69,8 +70,27 @@ def flags_text(flag) -> str:
     return "; ".join(FLAGS.get(c, f"flag {c!r}") for c in str(flag).strip() if c.strip())
 
 
-def series(ind: Indicator, frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows of one indicator as ``geo, year, value, flag, suspect`` (one layout for all)."""
+def series(ind: Indicator, frame: pd.DataFrame, older: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rows of one indicator as ``geo, year, value, flag, suspect, source`` (one layout for all).
+
+    With ``older`` (the frame of ``ind.older``): the chapters' series, the newer vintage's rows
+    with a value and the older vintage's only where the newer has none, spliced by
+    :func:`mcreport.indicators.splice`; a ``vintage`` column names each row's vintage."""
+    if older is not None and ind.older is not None:
+        from . import indicators
+
+        new = series(ind, frame)
+        new = new[new.value.notna()]
+        old = series(Indicator(ind.key, ind.older.dataset, ind.title, ind.unit, ind.older.source),
+                     older)
+        both = indicators.splice(old, new, old_name=ind.older.vintage, new_name=ind.vintage)
+        source = {(v, g, y): s for v, frame_ in ((ind.older.vintage, old), (ind.vintage, new))
+                  for g, y, s in zip(frame_.geo, frame_.year, frame_.source, strict=True)}
+        both["source"] = [source[k] for k in zip(both.vintage, both.geo, both.year, strict=True)]
+        both["year"] = both["year"].astype("Int64")
+        both["flag"] = both["flag"].astype("string").fillna("")
+        both["suspect"] = both["suspect"].astype("string").fillna("")
+        return both.sort_values(["geo", "year"], kind="stable").reset_index(drop=True)
     rows = frame
     for column, wanted in ind.where.items():
         rows = rows[rows[column].astype("string") == str(wanted)]
@@ -103,10 +123,11 @@ class Headline:
     base_year: int | None = None
     note: str = ""  # why there is no value, or the flags written out
     sources: tuple[str, ...] = ()
+    vintage: str = ""  # vintage of the latest value, for a series spliced from two
 
     def cells(self, unit: str) -> dict[str, str]:
         """Text of each cell (glued under ``<geo>-<indicator>-<cell>``)."""
-        pp = "pp" if unit == "%" else unit
+        pp = "pp" if unit.startswith("%") else unit
         if self.value is None:
             return {"value": NO_DATA, "year": "\u2013", "eu": "\u2013", "rank": "\u2013",
                     "change": "\u2013", "notes": self.note}
@@ -148,6 +169,10 @@ def headline(ind: Indicator, rows: pd.DataFrame, geo: str) -> Headline:
     year = last.year
     out.year = None if pd.isna(year) else int(year)
     notes = [flags_text(out.flag)] if out.flag else []
+    if "vintage" in own and ind.older is not None:
+        out.vintage = str(last.vintage)
+        if out.vintage == ind.older.vintage:
+            notes.append(f"value of the {out.vintage}: the {ind.vintage} has none")
     later = own[(own.value.isna()) & (own.year > year)] if out.year is not None else own.iloc[0:0]
     for _, row in later.iterrows():
         why = row.suspect or "not published"
@@ -364,6 +389,18 @@ def country_rows(frames: dict, geo: str) -> pd.DataFrame:
     return out[["dataset", *[c for c in out.columns if c != "dataset"]]]
 
 
+def _titled(ind: Indicator, titles: pd.DataFrame | None) -> Indicator:
+    """A KIVET entry with the title and unit of ``kivet_indicator_list`` (when loaded)."""
+    if ind.title and ind.unit:
+        return ind
+    code = str(ind.where.get("indicator", ""))
+    rows = titles[titles.indicator.astype(str) == code] if titles is not None else ()
+    if len(rows):
+        return replace(ind, title=ind.title or str(rows.title.iloc[0]),
+                       unit=ind.unit or str(rows.unit.iloc[0]))
+    return replace(ind, title=ind.title or f"KIVET indicator {code}", unit=ind.unit or "%")
+
+
 # ---------------------------------------------------------------------------------------------
 # Everything at once: the profiles and the overview
 # ---------------------------------------------------------------------------------------------
@@ -378,9 +415,10 @@ class Profiles:
 
     @classmethod
     def of(cls, frames: dict) -> Profiles:
-        inds = active(present(frames))
+        inds = [_titled(i, frames.get(TITLES)) for i in active(present(frames))]
         return cls(frames, inds, profile_countries(frames),
-                   {i.key: series(i, frames[i.dataset]) for i in inds})
+                   {i.key: series(i, frames[i.dataset],
+                                  frames.get(i.older.dataset) if i.older else None) for i in inds})
 
     def headlines(self, geo: str) -> list[tuple[Indicator, Headline]]:
         return [(i, headline(i, self.series[i.key], geo)) for i in self.indicators if i.headline]
@@ -832,9 +870,9 @@ def write_csvs(p: Profiles, folder: Path | None = None) -> None:
 def load_frames() -> dict:
     """The datasets of COUNTRY_COLUMNS and of the mapping, None for those not in the package."""
     from . import data
-    from .profile_map import INDICATORS
+    from .profile_map import datasets
 
-    names = set(COUNTRY_COLUMNS) | {i.dataset for i in INDICATORS} | {
+    names = set(COUNTRY_COLUMNS) | datasets() | {
         OECD["dataset"], OECD["labels"], CEDEFOP["dataset"], "initiative_counts", *FRAMEWORKS}
     available = set(data.resources())
     return {n: data.load(n) if n in available else None for n in sorted(names)}
