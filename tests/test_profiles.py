@@ -144,8 +144,9 @@ def test_four_week_series_is_the_chapters_splice(frames):
                                indicators.series(frames["kivet_indicators"], "1050"),
                                old_name=ind.older.vintage, new_name=ind.vintage)
     cols = ["geo", "year", "value", "vintage"]
-    pd.testing.assert_frame_equal(mine[cols].astype({"year": int}).reset_index(drop=True),
-                                  theirs[cols].astype({"year": int}).reset_index(drop=True))
+    types = {"geo": str, "year": int, "value": float, "vintage": str}
+    pd.testing.assert_frame_equal(mine[cols].astype(types).reset_index(drop=True),
+                                  theirs[cols].astype(types).reset_index(drop=True))
     assert indicators.vintages(mine) == sorted([ind.vintage, ind.older.vintage])
     titles = frames[profile_map.TITLES].set_index("indicator")
     assert ind.title == titles.loc["1050", "title"]

@@ -11,17 +11,24 @@ countries the named dataset has rows for::
 
     :::{countrylinks} adult_participation_25_64
     :::
+
+In the PDF (:class:`PrintFiches`) the profiles are an annex of country fiches: the Countries
+page becomes the first chapter of the "Annexes" part (the "Countries" part of the table of
+contents prints no part of its own), each profile a section of it that starts on a new page, and
+the sections of a profile labelled ``country-<code>-site`` (OECD indicators) stay on the site.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
 from . import countries, data
@@ -29,6 +36,12 @@ from .profile_map import COUNTRY_COLUMNS
 
 JS_FILE = "mcreport-countries.js"
 FOLDER = "book/countries"
+#: A profile's page name; the Countries page; the page the annex of fiches is printed before.
+PROFILE = re.compile(rf"{FOLDER}/[a-z][a-z]")
+INDEX = f"{FOLDER}/index"
+ANNEX_BEFORE = "book/reproducibility"
+#: Label suffix of a profile's sections that the PDF leaves out (they stay on the site).
+SITE_ONLY = "-site"
 
 
 def _profiles(srcdir: Path) -> set[str]:
@@ -91,6 +104,39 @@ class CountryLinks(SphinxDirective):
         return [para]
 
 
+class PrintFiches(SphinxPostTransform):
+    """LaTeX only, on the assembled document: the profiles as an annex of compact fiches."""
+
+    builders = ("latex",)
+    default_priority = 765  # after mcreport.sphinxext.reader's parts (760)
+
+    def run(self, **kwargs) -> None:
+        files = {n["docname"]: n for n in self.document.findall(addnodes.start_of_file)}
+        index = files.get(INDEX)
+        chapter = next(index.findall(nodes.section), None) if index is not None else None
+        if chapter is None:
+            return
+        for name, node in files.items():
+            if not PROFILE.fullmatch(name) or node.parent is None:
+                continue
+            for section in list(node.findall(nodes.section)):
+                if any(i.endswith(SITE_ONLY) for i in section["ids"]) and section.parent is not None:
+                    section.parent.remove(section)
+            node.parent.remove(node)
+            chapter += nodes.raw("", "\\clearpage\n", format="latex")
+            chapter += node
+        annex = files.get(ANNEX_BEFORE)
+        if annex is None or annex.parent is None or index.parent is None:
+            return
+        at = index.parent.index(index)
+        before = index.parent[at - 1] if at else None
+        if isinstance(before, nodes.raw) and ("\\part{" in before.astext()
+                                               or "{part}" in before.astext()):  # its own part: none
+            index.parent.remove(before)
+        index.parent.remove(index)
+        annex.parent.insert(annex.parent.index(annex), index)
+
+
 def _page_script(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     if doctree is not None and app.env.metadata.get(pagename, {}).get("mc_explorer"):
         app.add_js_file(JS_FILE, loading_method="defer")
@@ -99,5 +145,6 @@ def _page_script(app: Sphinx, pagename: str, templatename: str, context: dict, d
 def setup(app: Sphinx) -> dict:
     app.add_directive("countryexplorer", CountryExplorer)
     app.add_directive("countrylinks", CountryLinks)
+    app.add_post_transform(PrintFiches)
     app.connect("html-page-context", _page_script)
     return {"version": "1", "parallel_read_safe": False, "parallel_write_safe": True}

@@ -15,7 +15,7 @@ import json
 import math
 import re
 import textwrap
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -412,6 +412,7 @@ class Profiles:
     indicators: list[Indicator]
     geos: list[str]
     series: dict[str, pd.DataFrame]
+    _headlines: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, frames: dict) -> Profiles:
@@ -421,7 +422,15 @@ class Profiles:
                                   frames.get(i.older.dataset) if i.older else None) for i in inds})
 
     def headlines(self, geo: str) -> list[tuple[Indicator, Headline]]:
-        return [(i, headline(i, self.series[i.key], geo)) for i in self.indicators if i.headline]
+        return [(i, self.headline(i, geo)) for i in self.indicators if i.headline]
+
+    def headline(self, ind: Indicator, geo: str) -> Headline:
+        """:func:`headline` of ``ind`` for ``geo``, computed once (the pages, the overview and
+        the charts all read it)."""
+        key = (ind.key, geo)
+        if key not in self._headlines:
+            self._headlines[key] = headline(ind, self.series[ind.key], geo)
+        return self._headlines[key]
 
     def overview(self) -> dict:
         """Data of the Countries page's ranked chart: per indicator, every country's latest
@@ -432,11 +441,11 @@ class Profiles:
                 continue
             points = []
             for geo in self.geos:
-                h = headline(ind, self.series[ind.key], geo)
+                h = self.headline(ind, geo)
                 if h.value is not None:
                     points.append({"geo": geo, "value": h.value, "year": h.year,
                                    "flag": flags_text(h.flag) or "none"})
-            eu = headline(ind, self.series[ind.key], EU)
+            eu = self.headline(ind, EU)
             out["indicators"].append({
                 "key": ind.key, "title": ind.title, "short": ind.short, "unit": ind.unit,
                 "source": ind.source,
@@ -507,13 +516,14 @@ def render_profile(p: Profiles, geo: str) -> str:
     lines += [
         "",
         "Sources: " + "; ".join(sorted({i.source for i in p.indicators if i.headline})) + ".",
+        *[f" {_vintage_text(i)}" for i in p.indicators if i.older],
         "",
         "```{figure} ../figures/country-" + slug(geo) + ".*",
         f":name: fig-country-{slug(geo)}",
         f":alt: {_alt_text(p, name)}",
         "",
         f"{name}: adult participation in learning over time against the EU (squares: breaks in "
-        "series), and the latest values of " + ", ".join(
+        "series; a dotted line: where the vintage of the series changes), and the latest values of " + ", ".join(
             CHARTS[c].lower() for c in _panels(p) if c != "participation")
         + " (blue dots) against the EU of the same year (grey bars; grey diamonds: OECD average).",
         "```",
@@ -553,7 +563,8 @@ def render_profile(p: Profiles, geo: str) -> str:
                 f"{_g(geo + '-' + item['id'] + '-counts')} | {{cite:t}}`{item['source']}`{second} |")
         lines += ["", "Each initiative links to its row in the register of national initiatives.", ""]
     rows = oecd(p.frames, geo)
-    lines += ["## OECD adult-learning indicators", ""]
+    # labelled "-site": the PDF's fiche leaves this section out (mcreport.countrypages)
+    lines += [f"(country-{slug(geo)}-site)=", "## OECD adult-learning indicators", ""]
     if not rows:
         lines += [f"The OECD's Priorities for Adult Learning dashboard has no data for {name}.", ""]
     else:
@@ -573,13 +584,22 @@ def render_profile(p: Profiles, geo: str) -> str:
               f"Cedefop's microcredentials study and {name}: {_g(geo + '-cedefop')}"
               + (f" ({cites})." if cites else "."),
               "", "## Data and sources", "",
+              "```{only} html",
               f"All rows of the report's datasets about {name}, in one file: "
               f"{{download}}`{slug(geo)}.csv <../figures/countries/{slug(geo)}.csv>` (CSV, UTF-8; "
               "first column: the dataset). The charts and values are computed in the notebook "
-              f"{{doc}}`../../analysis/{NOTEBOOK}`.", ""]
+              f"{{doc}}`../../analysis/{NOTEBOOK}`.", "```", ""]
     lines += ["Sources used on this page: "
               + "; ".join(f"{{cite:t}}`{s}`" for s in sorted(sources)) + "."]
     return "\n".join(lines) + "\n"
+
+
+def _vintage_text(ind: Indicator) -> str:
+    """Which vintage the values of a spliced series are (as the chapters use it)."""
+    return (f"{ind.title}: the {ind.vintage} wherever it has a value, the {ind.older.vintage} "
+            f"({ind.older.source}) only for the years and countries the newer one lacks, as in "
+            "the chapters ({ref}`methods-vintages`); the notes say when the latest value is of "
+            "the older vintage, and the chart marks where the vintage changes.")
 
 
 def _role_text(text: str) -> str:
@@ -614,6 +634,12 @@ def render_index(p: Profiles) -> str:
         "Each profile brings together the country's indicators, its qualifications framework, its",
         "national initiatives, the OECD's adult-learning indicators and the sources, with a",
         "download of all its rows.",
+        "",
+        "```{only} latex",
+        "In print, the profiles are fiches of at most two pages: each leaves out the OECD's",
+        "adult-learning indicators and the download of the country's rows, which are on the",
+        "country's page of the site.",
+        "```",
         "",
         "## Compare countries",
         "",
@@ -670,9 +696,9 @@ def toc_entries(frames: dict) -> list[str]:
 def plot_country(p: Profiles, geo: str, folder: Path | None = None) -> None:
     """One figure per country: participation over time against the EU (left) and the latest
     value of every other charted indicator against the EU (right)."""
-    fig, axes = _grid(1, 2, 2.7)
+    fig, axes = _grid(1, 2, 2.7, width=COUNTRY_WIDTH)
     left, right = axes[0]
-    left.set_position([0.07, 0.2, 0.36, 0.6])  # room for the labels of the right panel
+    left.set_position([0.1, 0.2, 0.33, 0.6])  # room for the labels of the right panel
     right.set_position([0.71, 0.2, 0.27, 0.6])
     used: set[str] = set()
     for ax, title, draw in ((left, CHARTS["participation"], _participation),
@@ -685,7 +711,8 @@ def plot_country(p: Profiles, geo: str, folder: Path | None = None) -> None:
             ax.text(0.0, 0.5, textwrap.fill("No data: " + _why_empty(p, geo, title), 40), fontsize=8,
                     transform=ax.transAxes, va="center")
     fig.suptitle(countries.name(geo), x=0.01, ha="left", fontsize=11)
-    _save(fig, f"country-{slug(geo)}", "; ".join(sorted(used)) or "the report's datasets", folder)
+    _save(fig, f"country-{slug(geo)}", textwrap.fill(
+        "; ".join(sorted(used)) or "the report's datasets", SOURCE_WRAP), folder)
 
 
 _POOL_PROFILES: Profiles | None = None
@@ -717,7 +744,14 @@ def plot_countries(p: Profiles, folder: Path | None = None) -> list[str]:
         _POOL_PROFILES = None
 
 
-def _grid(nrows: int, ncols: int, height: float, top: float = 0.9, left: float = 0.1):
+#: Width of a country chart (inches): the PDF's text width, so that the fiche prints it at its
+#: own size and no text is smaller than 7 pt; its source line is wrapped to stay inside it.
+COUNTRY_WIDTH = 6.0
+SOURCE_WRAP = 100
+
+
+def _grid(nrows: int, ncols: int, height: float, top: float = 0.9, left: float = 0.1,
+          width: float | None = None):
     """Axes in the report's style with a fixed layout: three dozen country charts are drawn on
     every build, and a fixed layout is drawn once per file instead of several times."""
     import matplotlib.pyplot as plt
@@ -726,7 +760,7 @@ def _grid(nrows: int, ncols: int, height: float, top: float = 0.9, left: float =
 
     figures.use_style()
     fig, axes = plt.subplots(nrows=nrows, ncols=ncols, squeeze=False,
-                             figsize=(figures.WIDTHS["full"], height))
+                             figsize=(width or figures.WIDTHS["full"], height))
     fig.subplots_adjust(left=left, right=0.98, top=top, bottom=0.12 / max(1, nrows) + 0.04,
                         wspace=0.6, hspace=0.55)
     return fig, axes
@@ -749,7 +783,7 @@ def _why_empty(p: Profiles, geo: str, title: str) -> str:
     inds = [i for i in p.indicators if i.chart == "participation"]
     if title != CHARTS["participation"]:
         inds = [i for i in p.indicators if i.chart and i.chart != "participation"]
-    notes = sorted({headline(i, p.series[i.key], geo).note for i in inds} - {""})
+    notes = sorted({p.headline(i, geo).note for i in inds} - {""})
     return "\n".join(notes) or "the report's datasets have no value for it"
 
 
@@ -767,6 +801,11 @@ def _participation(ax, p: Profiles, geo: str) -> list[str]:
         if not eu.empty:
             ax.plot(eu.year.astype(int), eu.value, color=figures.GREY, lw=1.2, ls="--",
                     label="EU-27")
+        if "vintage" in own and ind.older is not None and own.vintage.nunique() > 1:
+            first_new = int(own[own.vintage == ind.vintage].year.min())
+            ax.axvline(first_new - 0.5, color="#444444", lw=0.8, ls=":")
+            ax.text(first_new - 0.5, 0.98, f" {ind.vintage}", fontsize=7, color="#444444",
+                    va="top", transform=ax.get_xaxis_transform())
         breaks = own[own.flag.str.contains("b")]
         ax.scatter(breaks.year.astype(int), breaks.value, marker="s", s=22, facecolor="white",
                    edgecolor=figures.HIGHLIGHT, zorder=3, label="break in series")
@@ -784,7 +823,7 @@ def _against_eu(ax, p: Profiles, geo: str) -> list[str]:
     for chart in [c for c in _panels(p) if c != "participation"]:
         inds = [i for i in p.indicators if i.chart == chart]
         for ind in inds:
-            h = headline(ind, p.series[ind.key], geo)
+            h = p.headline(ind, geo)
             if h.value is None:
                 rows.append((f"{ind.short}: no data", None, None, None))
                 continue
