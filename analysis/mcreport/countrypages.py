@@ -111,6 +111,8 @@ class PrintFiches(SphinxPostTransform):
     default_priority = 765  # after mcreport.sphinxext.reader's parts (760)
 
     def run(self, **kwargs) -> None:
+        from .sphinxext import tables
+
         files = {n["docname"]: n for n in self.document.findall(addnodes.start_of_file)}
         index = files.get(INDEX)
         chapter = next(index.findall(nodes.section), None) if index is not None else None
@@ -123,8 +125,11 @@ class PrintFiches(SphinxPostTransform):
                 if any(i.endswith(SITE_ONLY) for i in section["ids"]) and section.parent is not None:
                     section.parent.remove(section)
             node.parent.remove(node)
-            chapter += nodes.raw("", "\\clearpage\n", format="latex")
+            for table in list(node.findall(nodes.table)):
+                _fit(table, tables.print_unit(self.config))
+            chapter += nodes.raw("", "\\clearpage\\begingroup\\small\n", format="latex")
             chapter += node
+            chapter += nodes.raw("", "\\endgroup\n", format="latex")
         annex = files.get(ANNEX_BEFORE)
         if annex is None or annex.parent is None or index.parent is None:
             return
@@ -135,6 +140,32 @@ class PrintFiches(SphinxPostTransform):
             index.parent.remove(before)
         index.parent.remove(index)
         annex.parent.insert(annex.parent.index(annex), index)
+
+
+def _fit(table: nodes.table, unit: float) -> None:
+    """Column widths of a fiche's table from its text and the type size that fits them, as the
+    report's data tables are printed (:func:`mcreport.sphinxext.tables.fit_columns`): LaTeX's
+    automatic widths leave the narrow columns narrower than their values."""
+    from .sphinxext import tables
+
+    tgroup = next(table.findall(nodes.tgroup), None)
+    if tgroup is None or "colwidths-given" in table["classes"]:
+        return
+    specs = [c for c in tgroup.children if isinstance(c, nodes.colspec)]
+    cells: list[list[str]] = [[] for _ in specs]
+    for row in tgroup.findall(nodes.row):
+        for i, entry in enumerate(e for e in row.children if isinstance(e, nodes.entry)):
+            if i < len(specs):
+                cells[i].append(entry.astext())
+    extents = [tables.column_extent(c[0] if c else "", c[1:]) for c in cells]
+    widths, size = tables.fit_columns(extents, unit=unit)
+    for spec, width in zip(specs, widths, strict=True):
+        spec["colwidth"] = width
+    table["classes"].append("colwidths-given")
+    if size:
+        at = table.parent.index(table)
+        table.parent.insert(at + 1, nodes.raw("", "\\endgroup\n", format="latex"))
+        table.parent.insert(at, nodes.raw("", f"\\begingroup{size}\n", format="latex"))
 
 
 def _page_script(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:

@@ -455,8 +455,13 @@ class Profiles:
         return out
 
     def glue_values(self) -> dict[str, str]:
-        """Every text the pages paste, by glue key."""
-        out: dict[str, str] = {}
+        """Every text the pages paste, by glue key (the indicators' titles and source lines too:
+        they hold the data's codes and age bands, which the pages do not type)."""
+        out: dict[str, str] = {"sources": _sources(self)}
+        for ind in self.indicators:
+            out[f"ind-{ind.key}-title"] = f"{ind.title} ({ind.unit})"
+            if ind.older is not None:
+                out[f"ind-{ind.key}-vintage"] = _vintage_text(ind)
         for geo in self.geos:
             for ind, h in self.headlines(geo):
                 for cell, text in h.cells(ind.unit).items():
@@ -511,20 +516,21 @@ def render_profile(p: Profiles, geo: str) -> str:
         sources.update(h.sources)
         k = f"{geo}-{ind.key}"
         lines.append(
-            f"| {_cell(ind.title)} ({ind.unit}) | {_g(k + '-value')} | {_g(k + '-year')} | "
+            f"| {_g(f'ind-{ind.key}-title')} | {_g(k + '-value')} | {_g(k + '-year')} | "
             f"{_g(k + '-eu')} | {_g(k + '-rank')} | {_g(k + '-change')} | {_g(k + '-notes')} |")
     lines += [
         "",
-        "Sources: " + "; ".join(sorted({i.source for i in p.indicators if i.headline})) + ".",
-        *[f" {_vintage_text(i)}" for i in p.indicators if i.older],
+        f"Sources: {_g('sources')}.",
+        *[f"{_g(f'ind-{i.key}-vintage')}, as in the chapters ({{ref}}`methods-vintages`)."
+          for i in p.indicators if i.older],
         "",
         "```{figure} ../figures/country-" + slug(geo) + ".*",
         f":name: fig-country-{slug(geo)}",
         f":alt: {_alt_text(p, name)}",
         "",
         f"{name}: adult participation in learning over time against the EU (squares: breaks in "
-        "series; a dotted line: where the vintage of the series changes), and the latest values of " + ", ".join(
-            CHARTS[c].lower() for c in _panels(p) if c != "participation")
+        "series; a dotted line: where the vintage of the series changes), and the latest values "
+        "of " + ", ".join(CHARTS[c].lower() for c in _panels(p) if c != "participation")
         + " (blue dots) against the EU of the same year (grey bars; grey diamonds: OECD average).",
         "```",
         "",
@@ -597,9 +603,13 @@ def render_profile(p: Profiles, geo: str) -> str:
 def _vintage_text(ind: Indicator) -> str:
     """Which vintage the values of a spliced series are (as the chapters use it)."""
     return (f"{ind.title}: the {ind.vintage} wherever it has a value, the {ind.older.vintage} "
-            f"({ind.older.source}) only for the years and countries the newer one lacks, as in "
-            "the chapters ({ref}`methods-vintages`); the notes say when the latest value is of "
-            "the older vintage, and the chart marks where the vintage changes.")
+            f"({ind.older.source}) only for the years and countries the newer one lacks (the "
+            "notes say when the latest value is of the older vintage; the chart marks where the "
+            "vintage changes)")
+
+
+def _sources(p: Profiles) -> str:
+    return "; ".join(sorted({i.source for i in p.indicators if i.headline}))
 
 
 def _role_text(text: str) -> str:
@@ -659,18 +669,23 @@ def render_index(p: Profiles) -> str:
         "",
         "## Headline indicators",
         "",
+        "::::{only} latex",
+        "The table of every country's latest values is on the site; each fiche of this annex",
+        "gives its country's values with their year and flags.",
+        "::::",
+        "",
+        "::::{only} html",
         "The latest value of each indicator (its year and flags are on the country's page).",
         "",
         ":::{container} mc-datatable mc-countries-table",
-        "| Country | Code | " + " | ".join(f"{_cell(i.title)} ({i.unit})" for i in p.indicators
+        "| Country | Code | " + " | ".join(_g(f"ind-{i.key}-title") for i in p.indicators
                                           if i.headline) + " |",
         "|---|---|" + "--:|" * len([i for i in p.indicators if i.headline]),
     ]
     for geo in p.geos:
         cells = [_g(f"{geo}-{i.key}-value") for i in p.indicators if i.headline]
         lines.append(f"| {{doc}}`{countries.name(geo)} <{slug(geo)}>` | {geo} | " + " | ".join(cells) + " |")
-    lines += [":::", "", "Sources: " + "; ".join(sorted({i.source for i in p.indicators if i.headline}))
-              + ". The values are computed in the notebook "
+    lines += [":::", "::::", "", f"Sources: {_g('sources')}. The values are computed in the notebook "
               f"{{doc}}`../../analysis/{NOTEBOOK}`.", ""]
     return "\n".join(lines)
 
