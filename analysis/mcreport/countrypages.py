@@ -42,6 +42,14 @@ INDEX = f"{FOLDER}/index"
 ANNEX_BEFORE = "book/reproducibility"
 #: Label suffix of a profile's sections that the PDF leaves out (they stay on the site).
 SITE_ONLY = "-site"
+#: Relative column widths of the profile template's tables in print, by their header row.
+FICHE_COLUMNS = {
+    ("Indicator", "Latest", "Year", "EU, same year", "Rank", "Change since base year", "Notes"):
+        (25, 7, 5, 8, 8, 27, 20),
+    ("Initiative", "Period", "Called microcredentials", "Published counts and amounts", "Source"):
+        (30, 19, 11, 25, 15),
+    ("Fact", "Value"): (40, 60),
+}
 
 
 def _profiles(srcdir: Path) -> set[str]:
@@ -127,7 +135,9 @@ class PrintFiches(SphinxPostTransform):
             node.parent.remove(node)
             for table in list(node.findall(nodes.table)):
                 _fit(table, tables.print_unit(self.config))
-            chapter += nodes.raw("", "\\clearpage\\begingroup\\small\n", format="latex")
+            _chart_after_tables(node)
+            chapter += nodes.raw("", "\\clearpage\\begingroup\\small\\setlength{\\tabcolsep}{3pt}\n",
+                                 format="latex")
             chapter += node
             chapter += nodes.raw("", "\\endgroup\n", format="latex")
         annex = files.get(ANNEX_BEFORE)
@@ -140,6 +150,19 @@ class PrintFiches(SphinxPostTransform):
             index.parent.remove(before)
         index.parent.remove(index)
         annex.parent.insert(annex.parent.index(annex), index)
+
+
+def _chart_after_tables(fiche: nodes.Node) -> None:
+    """The chart after the fiche's tables, at the end of its last section but two (the
+    initiatives): placed early, the float leaves the rest of the first page empty."""
+    figure = next(fiche.findall(nodes.figure), None)
+    sections = [s for s in fiche.findall(nodes.section) if s is not fiche]
+    top = [s for s in sections if isinstance(s.parent, nodes.section)
+           and not isinstance(s.parent.parent, nodes.section)]
+    if figure is None or len(top) < 3 or figure.parent is None:
+        return
+    figure.parent.remove(figure)
+    top[-3] += figure
 
 
 def _fit(table: nodes.table, unit: float) -> None:
@@ -157,11 +180,15 @@ def _fit(table: nodes.table, unit: float) -> None:
         for i, entry in enumerate(e for e in row.children if isinstance(e, nodes.entry)):
             if i < len(specs):
                 cells[i].append(entry.astext())
-    extents = [tables.column_extent(c[0] if c else "", c[1:]) for c in cells]
-    widths, size = tables.fit_columns(extents, unit=unit)
+    heads = tuple(c[0] if c else "" for c in cells)
+    if heads in FICHE_COLUMNS:  # the template's tables: widths chosen for them, small type
+        widths, size = list(FICHE_COLUMNS[heads]), "\\footnotesize"
+    else:
+        extents = [tables.column_extent(h, c[1:]) for h, c in zip(heads, cells, strict=True)]
+        widths, size = tables.fit_columns(extents, unit=unit)
     for spec, width in zip(specs, widths, strict=True):
         spec["colwidth"] = width
-    table["classes"].append("colwidths-given")
+    table["classes"] += ["colwidths-given", "longtable"]  # a table may break across pages
     if size:
         at = table.parent.index(table)
         table.parent.insert(at + 1, nodes.raw("", "\\endgroup\n", format="latex"))

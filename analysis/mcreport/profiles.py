@@ -136,13 +136,19 @@ class Headline:
             change = f"{'+' if self.change > 0 else ''}{number(self.change)} {pp} since {self.base_year}" + (
                 f" ({self.change_note})" if self.change_note else "")
         return {
-            "value": f"{number(self.value)} {unit}".strip() if unit == "%" else number(self.value),
+            "value": _with_unit(self.value, unit),
             "year": str(self.year),
-            "eu": f"{number(self.eu)} {unit}".strip() if self.eu is not None else self.eu_note,
+            "eu": _with_unit(self.eu, unit) if self.eu is not None else self.eu_note,
             "rank": f"{self.rank} of {self.ranked}" if self.rank else "\u2013",
             "change": change,
             "notes": self.note or "none",
         }
+
+
+def _with_unit(value: float, unit: str) -> str:
+    """``12.3 %`` for a percentage (its base, e.g. "of enterprises", is in the title), else the
+    number."""
+    return f"{number(value)} %" if unit.startswith("%") else number(value)
 
 
 def _is_country(geo: str) -> bool:
@@ -181,7 +187,7 @@ def headline(ind: Indicator, rows: pd.DataFrame, geo: str) -> Headline:
     same = rows[(rows.year == year) & rows.value.notna()]
     eu = same[same.geo == EU]
     if not (rows.geo == EU).any():
-        out.eu_note = "no EU aggregate in this dataset"
+        out.eu_note = "no EU aggregate"
     elif eu.empty:
         out.eu_note = f"no EU value for {out.year}"
     else:
@@ -501,10 +507,12 @@ def render_profile(p: Profiles, geo: str) -> str:
         f"(country-{slug(geo)})=",
         f"# {name}",
         "",
+        "```{only} html",
         f"What the report's datasets say about {name} (code `{geo}`), all on one page. Each",
         "value is the latest the dataset has; the EU value is that of the same year, the rank is",
         "among the countries with a value that year (the highest first), and the change is since the",
         "base year named in the table. Where a dataset has no value, the table says why.",
+        "```",
         "",
         "## Key indicators",
         "",
@@ -520,7 +528,10 @@ def render_profile(p: Profiles, geo: str) -> str:
             f"{_g(k + '-eu')} | {_g(k + '-rank')} | {_g(k + '-change')} | {_g(k + '-notes')} |")
     lines += [
         "",
+        "```{only} html",  # in print, the chart's source line names them
         f"Sources: {_g('sources')}.",
+        "```",
+        "",
         *[f"{_g(f'ind-{i.key}-vintage')}, as in the chapters ({{ref}}`methods-vintages`)."
           for i in p.indicators if i.older],
         "",
@@ -567,7 +578,8 @@ def render_profile(p: Profiles, geo: str) -> str:
                 f"| {{ref}}`{_cell(_role_text(label))} <initiative-{item['id'].lower()}>` | "
                 f"{_g(geo + '-' + item['id'] + '-period')} | {item['called']} | "
                 f"{_g(geo + '-' + item['id'] + '-counts')} | {{cite:t}}`{item['source']}`{second} |")
-        lines += ["", "Each initiative links to its row in the register of national initiatives.", ""]
+        lines += ["", "```{only} html",
+                  "Each initiative links to its row in the register of national initiatives.", "```", ""]
     rows = oecd(p.frames, geo)
     # labelled "-site": the PDF's fiche leaves this section out (mcreport.countrypages)
     lines += [f"(country-{slug(geo)}-site)=", "## OECD adult-learning indicators", ""]
@@ -648,7 +660,10 @@ def render_index(p: Profiles) -> str:
         "```{only} latex",
         "In print, the profiles are fiches of at most two pages: each leaves out the OECD's",
         "adult-learning indicators and the download of the country's rows, which are on the",
-        "country's page of the site.",
+        "country's page of the site. In a fiche's table of key indicators, each value is the latest",
+        "the dataset has; the EU value is that of the same year, the rank is among the countries",
+        "with a value that year (the highest first), and the change is since the base year named",
+        "in the table. Where a dataset has no value, the table says why.",
         "```",
         "",
         "## Compare countries",
@@ -711,7 +726,7 @@ def toc_entries(frames: dict) -> list[str]:
 def plot_country(p: Profiles, geo: str, folder: Path | None = None) -> None:
     """One figure per country: participation over time against the EU (left) and the latest
     value of every other charted indicator against the EU (right)."""
-    fig, axes = _grid(1, 2, 2.7, width=COUNTRY_WIDTH)
+    fig, axes = _grid(1, 2, 2.4, width=COUNTRY_WIDTH)
     left, right = axes[0]
     left.set_position([0.1, 0.2, 0.33, 0.6])  # room for the labels of the right panel
     right.set_position([0.71, 0.2, 0.27, 0.6])
