@@ -84,7 +84,7 @@ def test_notebook_loads_every_dataset_of_the_mapping():
     """The build re-executes the notebook when a dataset it loads changes: it must load each one
     with a literal load("name")."""
     read = set(deps.resources_read(REPO / "analysis" / "countries.ipynb"))
-    wanted = {i.dataset for i in profile_map.INDICATORS} | set(profile_map.COUNTRY_COLUMNS)
+    wanted = profile_map.datasets() | set(profile_map.COUNTRY_COLUMNS)
     wanted |= {profile_map.OECD["dataset"], profile_map.OECD["labels"],
                profile_map.CEDEFOP["dataset"], "initiative_counts", *profile_map.FRAMEWORKS}
     assert wanted <= read, f"countries.ipynb does not load: {sorted(wanted - read)}"
@@ -124,14 +124,36 @@ def test_profile_countries(frames):
 
 def test_glued_values_equal_the_data(frames):
     """A sample of cells against the CSV read on its own."""
-    raw = pd.read_csv(REPO / "data" / "adult_participation_25_64.csv", keep_default_na=False)
+    raw = pd.read_csv(REPO / "data" / "adult_participation_25_74.csv", keep_default_na=False)
     values = profiles.Profiles.of(frames).glue_values()
-    for geo in ("AT", "SE", "TR", "IS"):
+    for geo in ("AT", "SE", "TR", "IS", "UK"):
         own = raw[raw.geo == geo].sort_values("year")
         last = own.iloc[-1]
-        assert values[f"{geo}-lfs4w-value"] == f"{profiles.number(float(last.value))} %"
-        assert values[f"{geo}-lfs4w-year"] == str(last.year)
-    assert values["UK-lfs4w-value"] == profiles.NO_DATA
+        assert values[f"{geo}-lfs4w74-value"] == f"{profiles.number(float(last.value))} %"
+        assert values[f"{geo}-lfs4w74-year"] == str(last.year)
+
+
+def test_four_week_series_is_the_chapters_splice(frames):
+    """One computation: the profiles' four-week series is `indicators.splice` of the two vintages
+    (the 2026 release wherever it has a value), each row naming its vintage."""
+    from mcreport import indicators
+
+    ind = next(i for i in profiles.Profiles.of(frames).indicators if i.key == "k1050")
+    mine = profiles.Profiles.of(frames).series["k1050"]
+    theirs = indicators.splice(frames[ind.older.dataset],
+                               indicators.series(frames["kivet_indicators"], "1050"),
+                               old_name=ind.older.vintage, new_name=ind.vintage)
+    cols = ["geo", "year", "value", "vintage"]
+    types = {"geo": str, "year": int, "value": float, "vintage": str}
+    pd.testing.assert_frame_equal(mine[cols].astype(types).reset_index(drop=True),
+                                  theirs[cols].astype(types).reset_index(drop=True))
+    assert indicators.vintages(mine) == sorted([ind.vintage, ind.older.vintage])
+    titles = frames[profile_map.TITLES].set_index("indicator")
+    assert ind.title == titles.loc["1050", "title"]
+    values = profiles.Profiles.of(frames).glue_values()
+    ba = [i for i, h in profiles.Profiles.of(frames).headlines("BA") if i.key == "k1050"]
+    if ba and values["BA-k1050-value"] != profiles.NO_DATA:
+        assert ind.older.vintage in values["BA-k1050-notes"]
 
 
 def test_country_matrix_replaces_nqf_countries_when_present():

@@ -21,11 +21,20 @@ EU = "EU27_2020"
 
 
 @dataclass(frozen=True)
+class Older:
+    """The older vintage of a series, used only where the newer one has no value."""
+
+    dataset: str  #: resource of the data package (layout "series")
+    vintage: str  #: name of the vintage (as the chapters name it)
+    source: str  #: source line of that vintage
+
+
+@dataclass(frozen=True)
 class Indicator:
     key: str  #: short key, used in glue keys and file names
     dataset: str  #: resource of the data package
-    title: str  #: short English title (with the age band)
-    unit: str  #: "%" (changes are then in percentage points)
+    title: str  #: short English title (with the age band); "" for KIVET: read from TITLES
+    unit: str  #: "%..." (changes are then in percentage points); "" for KIVET: from TITLES
     source: str  #: source line of charts and tables (publisher and dataset code)
     short: str = ""  #: label in charts
     layout: str = "series"  #: "series" or "kivet"
@@ -36,21 +45,35 @@ class Indicator:
     requires: str | None = None  #: resource that must be in the data package
     #: why a country the dataset does not cover has no value (said on its profile)
     not_covered: str = "not covered: the survey or the published table has no data for it"
+    vintage: str = ""  #: name of the vintage of ``dataset`` when ``older`` completes it
+    older: Older | None = None  #: older vintage, spliced in where ``dataset`` has no value
+
+
+#: Titles and units of the KIVET indicators (columns ``indicator``, ``title``, ``unit``).
+TITLES = "kivet_indicator_list"
 
 
 _LFS = "not covered: the Eurostat table the report uses (Labour Force Survey) has no row for it"
 _ICT = "not covered: the extract of the ICT usage survey table the report uses has no row for it"
 _KIVET = "not covered: Cedefop's key indicators on VET have no value for it"
+_BOTH = ("not covered: neither Cedefop's key indicators on VET nor the Eurostat extract of 2023 "
+         "has a value for it")
 
 INDICATORS: tuple[Indicator, ...] = (
-    Indicator("lfs4w", "adult_participation_25_64",
-              "Adults in education or training, last four weeks (25-64)", "%",
-              "Eurostat (trng_lfse_04), Labour Force Survey", base_year=2015, chart="participation",
-              not_covered=_LFS,
+    # The four-week series of the chapters: Cedefop's 2026 release wherever it has a value, the
+    # Eurostat extract of 2023 only for the years and countries the newer one lacks (one series,
+    # spliced by `mcreport.indicators.splice`; every row names its vintage).
+    Indicator("k1050", "kivet_indicators", "", "", "Cedefop KIVET 1050, 2026 release (Eurostat LFS)",
+              layout="kivet", where={"indicator": "1050"}, vintage="Cedefop KIVET 1050 (2026)",
+              older=Older("adult_participation_25_64", "Eurostat extract (2023)",
+                          "Eurostat (trng_lfse_04), 2023 extract"),
+              base_year=2015, chart="participation", requires="kivet_indicators",
+              not_covered=_BOTH,
               short="adults 25-64, four weeks"),
     Indicator("lfs4w74", "adult_participation_25_74",
               "Adults in education or training, last four weeks (25-74)", "%",
-              "Eurostat (trng_lfse_01), Labour Force Survey", base_year=2015, chart="participation",
+              "Eurostat (trng_lfse_01), Labour Force Survey, 2023 extract", base_year=2015,
+              chart="participation",
               not_covered=_LFS,
               short="adults 25-74, four weeks"),
     Indicator("olcourse", "online_learning_2015_2019", "Individuals doing an online course (16-74)",
@@ -63,46 +86,40 @@ INDICATORS: tuple[Indicator, ...] = (
               base_year=2015, chart="online", not_covered=_ICT,
               short="online learning material"),
     # Cedefop key indicators on VET (KIVET): on as soon as `kivet_indicators` is in the package.
-    Indicator("k1050", "kivet_indicators", "Adults in learning, last four weeks, LFS (25-64)", "%",
-              "Cedefop KIVET 1050 (Eurostat LFS)", layout="kivet", where={"indicator": "1050"},
-              base_year=2015, chart="participation", requires="kivet_indicators",
-              not_covered=_KIVET,
-              short="adults 25-64, four weeks (KIVET)"),
-    Indicator("k1050a", "kivet_indicators", "Adults in learning, last twelve months, LFS (25-64)", "%",
+    Indicator("k1050a", "kivet_indicators", "", "",
               "Cedefop KIVET 1050a (Eurostat LFS)", layout="kivet", where={"indicator": "1050a"},
               base_year=2022, requires="kivet_indicators", not_covered=_KIVET,
               short="adults 25-64, twelve months (LFS)"),
-    Indicator("k1051", "kivet_indicators",
-              "Adults in learning, last twelve months, AES, excluding guided on-the-job training (25-64)",
-              "%", "Cedefop KIVET 1051 (Eurostat AES)", layout="kivet", where={"indicator": "1051"},
+    Indicator("k1051", "kivet_indicators", "", "",
+              "Cedefop KIVET 1051 (Eurostat AES)", layout="kivet", where={"indicator": "1051"},
               base_year=2016, requires="kivet_indicators", not_covered=_KIVET,
               short="adults 25-64, twelve months (AES)"),
-    Indicator("k1091", "kivet_indicators", "Older adults in learning, last four weeks (55-64)", "%",
+    Indicator("k1091", "kivet_indicators", "", "",
               "Cedefop KIVET 1091 (Eurostat LFS)", layout="kivet", where={"indicator": "1091"},
               base_year=2015, chart="equity", requires="kivet_indicators", not_covered=_KIVET,
               short="older adults (55-64)"),
-    Indicator("k1100", "kivet_indicators", "Low-qualified adults in learning, last four weeks", "%",
+    Indicator("k1100", "kivet_indicators", "", "",
               "Cedefop KIVET 1100 (Eurostat LFS)", layout="kivet", where={"indicator": "1100"},
               base_year=2015, chart="equity", requires="kivet_indicators", not_covered=_KIVET,
               short="low-qualified adults"),
-    Indicator("k1110", "kivet_indicators", "Unemployed adults in learning, last four weeks", "%",
+    Indicator("k1110", "kivet_indicators", "", "",
               "Cedefop KIVET 1110 (Eurostat LFS)", layout="kivet", where={"indicator": "1110"},
               base_year=2015, chart="equity", requires="kivet_indicators", not_covered=_KIVET,
               short="unemployed adults"),
-    Indicator("k1060", "kivet_indicators", "Enterprises providing training", "%",
+    Indicator("k1060", "kivet_indicators", "", "",
               "Cedefop KIVET 1060 (Eurostat CVTS)", layout="kivet", where={"indicator": "1060"},
               base_year=2015, chart="employers", requires="kivet_indicators", not_covered=_KIVET,
               short="enterprises providing training"),
-    Indicator("k1030", "kivet_indicators", "Workers in continuing vocational training courses", "%",
+    Indicator("k1030", "kivet_indicators", "", "",
               "Cedefop KIVET 1030 (Eurostat CVTS)", layout="kivet", where={"indicator": "1030"},
               base_year=2015, chart="employers", requires="kivet_indicators", not_covered=_KIVET,
               short="workers in CVT courses"),
-    Indicator("k1140a", "kivet_indicators", "Adults learning online (16-74)", "%",
+    Indicator("k1140a", "kivet_indicators", "", "",
               "Cedefop KIVET 1140a (Eurostat ICT usage survey)", layout="kivet",
               where={"indicator": "1140a"}, base_year=2019, chart="online",
               requires="kivet_indicators", not_covered=_KIVET,
               short="learning online"),
-    Indicator("k2130a", "kivet_indicators", "Adults with at least basic digital skills (16-74)", "%",
+    Indicator("k2130a", "kivet_indicators", "", "",
               "Cedefop KIVET 2130a (Eurostat ICT usage survey)", layout="kivet",
               where={"indicator": "2130a"}, base_year=2021, chart="online",
               requires="kivet_indicators", not_covered=_KIVET,
@@ -164,3 +181,9 @@ def active(available: set[str] | frozenset[str]) -> list[Indicator]:
     """Entries whose datasets are in the package (``available``: resource names)."""
     return [i for i in INDICATORS
             if i.dataset in available and (i.requires is None or i.requires in available)]
+
+
+def datasets() -> set[str]:
+    """Every resource the mapping reads (the notebook loads each one)."""
+    out = {i.dataset for i in INDICATORS} | {i.older.dataset for i in INDICATORS if i.older}
+    return out | {TITLES}

@@ -15,7 +15,7 @@ import json
 import math
 import re
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +32,7 @@ from .profile_map import (
     FRAMEWORKS,
     MIN_DATASETS,
     OECD,
+    TITLES,
     Indicator,
     active,
 )
@@ -69,8 +70,27 @@ def flags_text(flag) -> str:
     return "; ".join(FLAGS.get(c, f"flag {c!r}") for c in str(flag).strip() if c.strip())
 
 
-def series(ind: Indicator, frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows of one indicator as ``geo, year, value, flag, suspect`` (one layout for all)."""
+def series(ind: Indicator, frame: pd.DataFrame, older: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rows of one indicator as ``geo, year, value, flag, suspect, source`` (one layout for all).
+
+    With ``older`` (the frame of ``ind.older``): the chapters' series, the newer vintage's rows
+    with a value and the older vintage's only where the newer has none, spliced by
+    :func:`mcreport.indicators.splice`; a ``vintage`` column names each row's vintage."""
+    if older is not None and ind.older is not None:
+        from . import indicators
+
+        new = series(ind, frame)
+        new = new[new.value.notna()]
+        old = series(Indicator(ind.key, ind.older.dataset, ind.title, ind.unit, ind.older.source),
+                     older)
+        both = indicators.splice(old, new, old_name=ind.older.vintage, new_name=ind.vintage)
+        source = {(v, g, y): s for v, frame_ in ((ind.older.vintage, old), (ind.vintage, new))
+                  for g, y, s in zip(frame_.geo, frame_.year, frame_.source, strict=True)}
+        both["source"] = [source[k] for k in zip(both.vintage, both.geo, both.year, strict=True)]
+        both["year"] = both["year"].astype("Int64")
+        both["flag"] = both["flag"].astype("string").fillna("")
+        both["suspect"] = both["suspect"].astype("string").fillna("")
+        return both.sort_values(["geo", "year"], kind="stable").reset_index(drop=True)
     rows = frame
     for column, wanted in ind.where.items():
         rows = rows[rows[column].astype("string") == str(wanted)]
@@ -103,10 +123,11 @@ class Headline:
     base_year: int | None = None
     note: str = ""  # why there is no value, or the flags written out
     sources: tuple[str, ...] = ()
+    vintage: str = ""  # vintage of the latest value, for a series spliced from two
 
     def cells(self, unit: str) -> dict[str, str]:
         """Text of each cell (glued under ``<geo>-<indicator>-<cell>``)."""
-        pp = "pp" if unit == "%" else unit
+        pp = "pp" if unit.startswith("%") else unit
         if self.value is None:
             return {"value": NO_DATA, "year": "\u2013", "eu": "\u2013", "rank": "\u2013",
                     "change": "\u2013", "notes": self.note}
@@ -115,13 +136,19 @@ class Headline:
             change = f"{'+' if self.change > 0 else ''}{number(self.change)} {pp} since {self.base_year}" + (
                 f" ({self.change_note})" if self.change_note else "")
         return {
-            "value": f"{number(self.value)} {unit}".strip() if unit == "%" else number(self.value),
+            "value": _with_unit(self.value, unit),
             "year": str(self.year),
-            "eu": f"{number(self.eu)} {unit}".strip() if self.eu is not None else self.eu_note,
+            "eu": _with_unit(self.eu, unit) if self.eu is not None else self.eu_note,
             "rank": f"{self.rank} of {self.ranked}" if self.rank else "\u2013",
             "change": change,
             "notes": self.note or "none",
         }
+
+
+def _with_unit(value: float, unit: str) -> str:
+    """``12.3 %`` for a percentage (its base, e.g. "of enterprises", is in the title), else the
+    number."""
+    return f"{number(value)} %" if unit.startswith("%") else number(value)
 
 
 def _is_country(geo: str) -> bool:
@@ -148,6 +175,10 @@ def headline(ind: Indicator, rows: pd.DataFrame, geo: str) -> Headline:
     year = last.year
     out.year = None if pd.isna(year) else int(year)
     notes = [flags_text(out.flag)] if out.flag else []
+    if "vintage" in own and ind.older is not None:
+        out.vintage = str(last.vintage)
+        if out.vintage == ind.older.vintage:
+            notes.append(f"value of the {out.vintage}: the {ind.vintage} has none")
     later = own[(own.value.isna()) & (own.year > year)] if out.year is not None else own.iloc[0:0]
     for _, row in later.iterrows():
         why = row.suspect or "not published"
@@ -156,7 +187,7 @@ def headline(ind: Indicator, rows: pd.DataFrame, geo: str) -> Headline:
     same = rows[(rows.year == year) & rows.value.notna()]
     eu = same[same.geo == EU]
     if not (rows.geo == EU).any():
-        out.eu_note = "no EU aggregate in this dataset"
+        out.eu_note = "no EU aggregate"
     elif eu.empty:
         out.eu_note = f"no EU value for {out.year}"
     else:
@@ -364,6 +395,18 @@ def country_rows(frames: dict, geo: str) -> pd.DataFrame:
     return out[["dataset", *[c for c in out.columns if c != "dataset"]]]
 
 
+def _titled(ind: Indicator, titles: pd.DataFrame | None) -> Indicator:
+    """A KIVET entry with the title and unit of ``kivet_indicator_list`` (when loaded)."""
+    if ind.title and ind.unit:
+        return ind
+    code = str(ind.where.get("indicator", ""))
+    rows = titles[titles.indicator.astype(str) == code] if titles is not None else ()
+    if len(rows):
+        return replace(ind, title=ind.title or str(rows.title.iloc[0]),
+                       unit=ind.unit or str(rows.unit.iloc[0]))
+    return replace(ind, title=ind.title or f"KIVET indicator {code}", unit=ind.unit or "%")
+
+
 # ---------------------------------------------------------------------------------------------
 # Everything at once: the profiles and the overview
 # ---------------------------------------------------------------------------------------------
@@ -375,15 +418,25 @@ class Profiles:
     indicators: list[Indicator]
     geos: list[str]
     series: dict[str, pd.DataFrame]
+    _headlines: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, frames: dict) -> Profiles:
-        inds = active(present(frames))
+        inds = [_titled(i, frames.get(TITLES)) for i in active(present(frames))]
         return cls(frames, inds, profile_countries(frames),
-                   {i.key: series(i, frames[i.dataset]) for i in inds})
+                   {i.key: series(i, frames[i.dataset],
+                                  frames.get(i.older.dataset) if i.older else None) for i in inds})
 
     def headlines(self, geo: str) -> list[tuple[Indicator, Headline]]:
-        return [(i, headline(i, self.series[i.key], geo)) for i in self.indicators if i.headline]
+        return [(i, self.headline(i, geo)) for i in self.indicators if i.headline]
+
+    def headline(self, ind: Indicator, geo: str) -> Headline:
+        """:func:`headline` of ``ind`` for ``geo``, computed once (the pages, the overview and
+        the charts all read it)."""
+        key = (ind.key, geo)
+        if key not in self._headlines:
+            self._headlines[key] = headline(ind, self.series[ind.key], geo)
+        return self._headlines[key]
 
     def overview(self) -> dict:
         """Data of the Countries page's ranked chart: per indicator, every country's latest
@@ -394,11 +447,11 @@ class Profiles:
                 continue
             points = []
             for geo in self.geos:
-                h = headline(ind, self.series[ind.key], geo)
+                h = self.headline(ind, geo)
                 if h.value is not None:
                     points.append({"geo": geo, "value": h.value, "year": h.year,
                                    "flag": flags_text(h.flag) or "none"})
-            eu = headline(ind, self.series[ind.key], EU)
+            eu = self.headline(ind, EU)
             out["indicators"].append({
                 "key": ind.key, "title": ind.title, "short": ind.short, "unit": ind.unit,
                 "source": ind.source,
@@ -408,8 +461,13 @@ class Profiles:
         return out
 
     def glue_values(self) -> dict[str, str]:
-        """Every text the pages paste, by glue key."""
-        out: dict[str, str] = {}
+        """Every text the pages paste, by glue key (the indicators' titles and source lines too:
+        they hold the data's codes and age bands, which the pages do not type)."""
+        out: dict[str, str] = {"sources": _sources(self)}
+        for ind in self.indicators:
+            out[f"ind-{ind.key}-title"] = f"{ind.title} ({ind.unit})"
+            if ind.older is not None:
+                out[f"ind-{ind.key}-vintage"] = _vintage_text(ind)
         for geo in self.geos:
             for ind, h in self.headlines(geo):
                 for cell, text in h.cells(ind.unit).items():
@@ -449,10 +507,12 @@ def render_profile(p: Profiles, geo: str) -> str:
         f"(country-{slug(geo)})=",
         f"# {name}",
         "",
+        "```{only} html",
         f"What the report's datasets say about {name} (code `{geo}`), all on one page. Each",
         "value is the latest the dataset has; the EU value is that of the same year, the rank is",
         "among the countries with a value that year (the highest first), and the change is since the",
         "base year named in the table. Where a dataset has no value, the table says why.",
+        "```",
         "",
         "## Key indicators",
         "",
@@ -464,19 +524,24 @@ def render_profile(p: Profiles, geo: str) -> str:
         sources.update(h.sources)
         k = f"{geo}-{ind.key}"
         lines.append(
-            f"| {_cell(ind.title)} ({ind.unit}) | {_g(k + '-value')} | {_g(k + '-year')} | "
+            f"| {_g(f'ind-{ind.key}-title')} | {_g(k + '-value')} | {_g(k + '-year')} | "
             f"{_g(k + '-eu')} | {_g(k + '-rank')} | {_g(k + '-change')} | {_g(k + '-notes')} |")
     lines += [
         "",
-        "Sources: " + "; ".join(sorted({i.source for i in p.indicators if i.headline})) + ".",
+        "```{only} html",  # in print, the chart's source line names them
+        f"Sources: {_g('sources')}.",
+        "```",
+        "",
+        *[f"{_g(f'ind-{i.key}-vintage')}, as in the chapters ({{ref}}`methods-vintages`)."
+          for i in p.indicators if i.older],
         "",
         "```{figure} ../figures/country-" + slug(geo) + ".*",
         f":name: fig-country-{slug(geo)}",
         f":alt: {_alt_text(p, name)}",
         "",
         f"{name}: adult participation in learning over time against the EU (squares: breaks in "
-        "series), and the latest values of " + ", ".join(
-            CHARTS[c].lower() for c in _panels(p) if c != "participation")
+        "series; a dotted line: where the vintage of the series changes), and the latest values "
+        "of " + ", ".join(CHARTS[c].lower() for c in _panels(p) if c != "participation")
         + " (blue dots) against the EU of the same year (grey bars; grey diamonds: OECD average).",
         "```",
         "",
@@ -513,9 +578,11 @@ def render_profile(p: Profiles, geo: str) -> str:
                 f"| {{ref}}`{_cell(_role_text(label))} <initiative-{item['id'].lower()}>` | "
                 f"{_g(geo + '-' + item['id'] + '-period')} | {item['called']} | "
                 f"{_g(geo + '-' + item['id'] + '-counts')} | {{cite:t}}`{item['source']}`{second} |")
-        lines += ["", "Each initiative links to its row in the register of national initiatives.", ""]
+        lines += ["", "```{only} html",
+                  "Each initiative links to its row in the register of national initiatives.", "```", ""]
     rows = oecd(p.frames, geo)
-    lines += ["## OECD adult-learning indicators", ""]
+    # labelled "-site": the PDF's fiche leaves this section out (mcreport.countrypages)
+    lines += [f"(country-{slug(geo)}-site)=", "## OECD adult-learning indicators", ""]
     if not rows:
         lines += [f"The OECD's Priorities for Adult Learning dashboard has no data for {name}.", ""]
     else:
@@ -535,13 +602,26 @@ def render_profile(p: Profiles, geo: str) -> str:
               f"Cedefop's microcredentials study and {name}: {_g(geo + '-cedefop')}"
               + (f" ({cites})." if cites else "."),
               "", "## Data and sources", "",
+              "```{only} html",
               f"All rows of the report's datasets about {name}, in one file: "
               f"{{download}}`{slug(geo)}.csv <../figures/countries/{slug(geo)}.csv>` (CSV, UTF-8; "
               "first column: the dataset). The charts and values are computed in the notebook "
-              f"{{doc}}`../../analysis/{NOTEBOOK}`.", ""]
+              f"{{doc}}`../../analysis/{NOTEBOOK}`.", "```", ""]
     lines += ["Sources used on this page: "
               + "; ".join(f"{{cite:t}}`{s}`" for s in sorted(sources)) + "."]
     return "\n".join(lines) + "\n"
+
+
+def _vintage_text(ind: Indicator) -> str:
+    """Which vintage the values of a spliced series are (as the chapters use it)."""
+    return (f"{ind.title}: the {ind.vintage} wherever it has a value, the {ind.older.vintage} "
+            f"({ind.older.source}) only for the years and countries the newer one lacks (the "
+            "notes say when the latest value is of the older vintage; the chart marks where the "
+            "vintage changes)")
+
+
+def _sources(p: Profiles) -> str:
+    return "; ".join(sorted({i.source for i in p.indicators if i.headline}))
 
 
 def _role_text(text: str) -> str:
@@ -577,6 +657,15 @@ def render_index(p: Profiles) -> str:
         "national initiatives, the OECD's adult-learning indicators and the sources, with a",
         "download of all its rows.",
         "",
+        "```{only} latex",
+        "In print, the profiles are fiches of at most two pages: each leaves out the OECD's",
+        "adult-learning indicators and the download of the country's rows, which are on the",
+        "country's page of the site. In a fiche's table of key indicators, each value is the latest",
+        "the dataset has; the EU value is that of the same year, the rank is among the countries",
+        "with a value that year (the highest first), and the change is since the base year named",
+        "in the table. Where a dataset has no value, the table says why.",
+        "```",
+        "",
         "## Compare countries",
         "",
         "Choose an indicator: every country with a value is ranked, with the EU value as a line.",
@@ -595,18 +684,23 @@ def render_index(p: Profiles) -> str:
         "",
         "## Headline indicators",
         "",
+        "::::{only} latex",
+        "The table of every country's latest values is on the site; each fiche of this annex",
+        "gives its country's values with their year and flags.",
+        "::::",
+        "",
+        "::::{only} html",
         "The latest value of each indicator (its year and flags are on the country's page).",
         "",
         ":::{container} mc-datatable mc-countries-table",
-        "| Country | Code | " + " | ".join(f"{_cell(i.title)} ({i.unit})" for i in p.indicators
+        "| Country | Code | " + " | ".join(_g(f"ind-{i.key}-title") for i in p.indicators
                                           if i.headline) + " |",
         "|---|---|" + "--:|" * len([i for i in p.indicators if i.headline]),
     ]
     for geo in p.geos:
         cells = [_g(f"{geo}-{i.key}-value") for i in p.indicators if i.headline]
         lines.append(f"| {{doc}}`{countries.name(geo)} <{slug(geo)}>` | {geo} | " + " | ".join(cells) + " |")
-    lines += [":::", "", "Sources: " + "; ".join(sorted({i.source for i in p.indicators if i.headline}))
-              + ". The values are computed in the notebook "
+    lines += [":::", "::::", "", f"Sources: {_g('sources')}. The values are computed in the notebook "
               f"{{doc}}`../../analysis/{NOTEBOOK}`.", ""]
     return "\n".join(lines)
 
@@ -632,9 +726,9 @@ def toc_entries(frames: dict) -> list[str]:
 def plot_country(p: Profiles, geo: str, folder: Path | None = None) -> None:
     """One figure per country: participation over time against the EU (left) and the latest
     value of every other charted indicator against the EU (right)."""
-    fig, axes = _grid(1, 2, 2.7)
+    fig, axes = _grid(1, 2, 2.4, width=COUNTRY_WIDTH)
     left, right = axes[0]
-    left.set_position([0.07, 0.2, 0.36, 0.6])  # room for the labels of the right panel
+    left.set_position([0.1, 0.2, 0.33, 0.6])  # room for the labels of the right panel
     right.set_position([0.71, 0.2, 0.27, 0.6])
     used: set[str] = set()
     for ax, title, draw in ((left, CHARTS["participation"], _participation),
@@ -647,7 +741,8 @@ def plot_country(p: Profiles, geo: str, folder: Path | None = None) -> None:
             ax.text(0.0, 0.5, textwrap.fill("No data: " + _why_empty(p, geo, title), 40), fontsize=8,
                     transform=ax.transAxes, va="center")
     fig.suptitle(countries.name(geo), x=0.01, ha="left", fontsize=11)
-    _save(fig, f"country-{slug(geo)}", "; ".join(sorted(used)) or "the report's datasets", folder)
+    _save(fig, f"country-{slug(geo)}", textwrap.fill(
+        "; ".join(sorted(used)) or "the report's datasets", SOURCE_WRAP), folder)
 
 
 _POOL_PROFILES: Profiles | None = None
@@ -679,7 +774,14 @@ def plot_countries(p: Profiles, folder: Path | None = None) -> list[str]:
         _POOL_PROFILES = None
 
 
-def _grid(nrows: int, ncols: int, height: float, top: float = 0.9, left: float = 0.1):
+#: Width of a country chart (inches): the PDF's text width, so that the fiche prints it at its
+#: own size and no text is smaller than 7 pt; its source line is wrapped to stay inside it.
+COUNTRY_WIDTH = 6.0
+SOURCE_WRAP = 100
+
+
+def _grid(nrows: int, ncols: int, height: float, top: float = 0.9, left: float = 0.1,
+          width: float | None = None):
     """Axes in the report's style with a fixed layout: three dozen country charts are drawn on
     every build, and a fixed layout is drawn once per file instead of several times."""
     import matplotlib.pyplot as plt
@@ -688,7 +790,7 @@ def _grid(nrows: int, ncols: int, height: float, top: float = 0.9, left: float =
 
     figures.use_style()
     fig, axes = plt.subplots(nrows=nrows, ncols=ncols, squeeze=False,
-                             figsize=(figures.WIDTHS["full"], height))
+                             figsize=(width or figures.WIDTHS["full"], height))
     fig.subplots_adjust(left=left, right=0.98, top=top, bottom=0.12 / max(1, nrows) + 0.04,
                         wspace=0.6, hspace=0.55)
     return fig, axes
@@ -711,7 +813,7 @@ def _why_empty(p: Profiles, geo: str, title: str) -> str:
     inds = [i for i in p.indicators if i.chart == "participation"]
     if title != CHARTS["participation"]:
         inds = [i for i in p.indicators if i.chart and i.chart != "participation"]
-    notes = sorted({headline(i, p.series[i.key], geo).note for i in inds} - {""})
+    notes = sorted({p.headline(i, geo).note for i in inds} - {""})
     return "\n".join(notes) or "the report's datasets have no value for it"
 
 
@@ -729,6 +831,11 @@ def _participation(ax, p: Profiles, geo: str) -> list[str]:
         if not eu.empty:
             ax.plot(eu.year.astype(int), eu.value, color=figures.GREY, lw=1.2, ls="--",
                     label="EU-27")
+        if "vintage" in own and ind.older is not None and own.vintage.nunique() > 1:
+            first_new = int(own[own.vintage == ind.vintage].year.min())
+            ax.axvline(first_new - 0.5, color="#444444", lw=0.8, ls=":")
+            ax.text(first_new - 0.5, 0.98, f" {ind.vintage}", fontsize=7, color="#444444",
+                    va="top", transform=ax.get_xaxis_transform())
         breaks = own[own.flag.str.contains("b")]
         ax.scatter(breaks.year.astype(int), breaks.value, marker="s", s=22, facecolor="white",
                    edgecolor=figures.HIGHLIGHT, zorder=3, label="break in series")
@@ -746,7 +853,7 @@ def _against_eu(ax, p: Profiles, geo: str) -> list[str]:
     for chart in [c for c in _panels(p) if c != "participation"]:
         inds = [i for i in p.indicators if i.chart == chart]
         for ind in inds:
-            h = headline(ind, p.series[ind.key], geo)
+            h = p.headline(ind, geo)
             if h.value is None:
                 rows.append((f"{ind.short}: no data", None, None, None))
                 continue
@@ -832,9 +939,9 @@ def write_csvs(p: Profiles, folder: Path | None = None) -> None:
 def load_frames() -> dict:
     """The datasets of COUNTRY_COLUMNS and of the mapping, None for those not in the package."""
     from . import data
-    from .profile_map import INDICATORS
+    from .profile_map import datasets
 
-    names = set(COUNTRY_COLUMNS) | {i.dataset for i in INDICATORS} | {
+    names = set(COUNTRY_COLUMNS) | datasets() | {
         OECD["dataset"], OECD["labels"], CEDEFOP["dataset"], "initiative_counts", *FRAMEWORKS}
     available = set(data.resources())
     return {n: data.load(n) if n in available else None for n in sorted(names)}

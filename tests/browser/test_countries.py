@@ -13,7 +13,7 @@ from .conftest import open_context
 
 REPO = Path(__file__).resolve().parents[2]
 INDEX = "book/countries/index.html"
-TITLE = "Adults in education or training, last four weeks (25-64)"
+TITLE = "Adults in education or training, last four weeks (25-74)"
 
 
 def _latest(dataset: str, geo: str) -> tuple[str, str] | None:
@@ -64,7 +64,7 @@ def test_headline_cells_equal_the_data(built, site_root, geo):
     rows = [[c.get_text(" ", strip=True) for c in tr.find_all("td")]
             for tr in _soup(site_root, page).select("table tbody tr")]
     row = next(r for r in rows if r and r[0].startswith(TITLE))
-    expected = _latest("adult_participation_25_64", geo)
+    expected = _latest("adult_participation_25_74", geo)
     if expected is None:
         assert row[1] == "no data" and "not covered" in row[6]
     else:
@@ -79,7 +79,7 @@ def test_overview_table_equals_the_data(built, site_root):
     col = next(i for i, h in enumerate(heads) if h.startswith(TITLE))
     for tr in table.select("tbody tr"):
         cells = [td.get_text(" ", strip=True) for td in tr.find_all("td")]
-        expected = _latest("adult_participation_25_64", cells[1])
+        expected = _latest("adult_participation_25_74", cells[1])
         assert cells[col] == (f"{expected[0]} %" if expected else "no data"), cells[1]
 
 
