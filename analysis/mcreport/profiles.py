@@ -726,10 +726,10 @@ def toc_entries(frames: dict) -> list[str]:
 def plot_country(p: Profiles, geo: str, folder: Path | None = None) -> None:
     """One figure per country: participation over time against the EU (left) and the latest
     value of every other charted indicator against the EU (right)."""
-    fig, axes = _grid(1, 2, 2.4, width=COUNTRY_WIDTH)
-    left, right = axes[0]
-    left.set_position([0.1, 0.2, 0.33, 0.6])  # room for the labels of the right panel
-    right.set_position([0.71, 0.2, 0.27, 0.6])
+    fig, axes = _grid(2, 1, 6.4, width=COUNTRY_WIDTH)
+    (left,), (right,) = axes  # one above the other: side by side they are too small on a phone
+    left.set_position([0.14, 0.69, 0.78, 0.23])
+    right.set_position([0.50, 0.13, 0.42, 0.46])  # room for the indicators' labels
     used: set[str] = set()
     for ax, title, draw in ((left, CHARTS["participation"], _participation),
                             (right, "Against the EU, latest year", _against_eu)):
@@ -738,7 +738,7 @@ def plot_country(p: Profiles, geo: str, folder: Path | None = None) -> None:
         used.update(drawn)
         if not drawn:
             ax.set_axis_off()
-            ax.text(0.0, 0.5, textwrap.fill("No data: " + _why_empty(p, geo, title), 40), fontsize=8,
+            ax.text(0.0, 0.5, textwrap.fill("No data: " + _why_empty(p, geo, title), 40), fontsize=10,
                     transform=ax.transAxes, va="center")
     fig.suptitle(countries.name(geo), x=0.01, ha="left", fontsize=11)
     _save(fig, f"country-{slug(geo)}", textwrap.fill(
@@ -774,10 +774,10 @@ def plot_countries(p: Profiles, folder: Path | None = None) -> list[str]:
         _POOL_PROFILES = None
 
 
-#: Width of a country chart (inches): the PDF's text width, so that the fiche prints it at its
-#: own size and no text is smaller than 7 pt; its source line is wrapped to stay inside it.
-COUNTRY_WIDTH = 6.0
-SOURCE_WRAP = 100
+#: Width of a country chart (inches): the report's figure width, so that its 10 pt text stays
+#: legible on a phone and prints at its own size; its source line is wrapped to stay inside it.
+COUNTRY_WIDTH = 4.5
+SOURCE_WRAP = 64
 
 
 def _grid(nrows: int, ncols: int, height: float, top: float = 0.9, left: float = 0.1,

@@ -242,10 +242,18 @@ def _write_scorer(app: Sphinx, env) -> None:
     app.config.html_search_scorer = str(path)
 
 
+_NAME_TOGGLES = (
+    "document.addEventListener('DOMContentLoaded',()=>document.querySelectorAll('summary')"
+    ".forEach(s=>{if(!s.textContent.trim())s.setAttribute('aria-label',"
+    "'Show or hide the pages of this section')}));")
+
+
 def setup(app: Sphinx) -> dict:
     app.connect("env-updated", _write_scorer)
     app.connect("config-inited", _config_inited)
     app.add_css_file(ICONS_CSS)
+    # the theme's toggles of nested navigation sections are icons only: give them a name
+    app.add_js_file(None, body=_NAME_TOGGLES)
     app.connect("html-page-context", _page_context)
     app.connect("build-finished", _finished)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
