@@ -48,7 +48,7 @@ from sphinx.util.docutils import SphinxDirective
 from .. import datapackage, editions
 from ..paths import data_dir
 from . import note_input
-from .tables import latex_colspec
+from .tables import latex_colspec, table_frame
 
 logger = logging.getLogger(__name__)
 
@@ -174,21 +174,7 @@ def _cell(*children: nodes.Node) -> nodes.entry:
 
 def _table(headers: list[str], rows: list[list[nodes.Node | str]], weights: list[int],
            numeric: list[bool], caption: str | None = None) -> list[nodes.Node]:
-    table = nodes.table(classes=["longtable", "mc-annex-table"])
-    if caption:
-        table += nodes.title(caption, caption)
-    group = nodes.tgroup(cols=len(headers))
-    table += group
-    for w in weights:
-        group += nodes.colspec(colwidth=w)
-    head = nodes.thead()
-    group += head
-    hrow = nodes.row()
-    head += hrow
-    for h in headers:
-        hrow += _cell(nodes.Text(h))
-    body = nodes.tbody()
-    group += body
+    table, body = table_frame(headers, weights, ["longtable", "mc-annex-table"], caption)
     for row in rows:
         r = nodes.row()
         for cell in row:

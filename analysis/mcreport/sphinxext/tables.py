@@ -362,6 +362,27 @@ def _text_entry(text: str, classes: Sequence[str] = ()) -> nodes.entry:
     return _entry(nodes.Text(text), classes=classes)
 
 
+def table_frame(headers: Sequence[str], weights: Sequence[int], classes: Sequence[str],
+                caption: str | None = None) -> tuple[nodes.table, nodes.tbody]:
+    """An empty table with its caption, column widths and header row; fill the body it returns."""
+    table = nodes.table(classes=list(classes))
+    if caption:
+        table += nodes.title(caption, caption)
+    tgroup = nodes.tgroup(cols=len(headers))
+    table += tgroup
+    for weight in weights:
+        tgroup += nodes.colspec(colwidth=weight)
+    thead = nodes.thead()
+    tgroup += thead
+    head = nodes.row()
+    thead += head
+    for h in headers:
+        head += _entry(nodes.Text(h))
+    tbody = nodes.tbody()
+    tgroup += tbody
+    return table, tbody
+
+
 def _sized(content: list[nodes.Node], font_size: str, landscape: bool = False) -> list[nodes.Node]:
     """``content`` set in a smaller type in LaTeX when ``font_size`` says so, on a landscape page
     when ``landscape`` (``pdflscape``); HTML unchanged."""
@@ -664,19 +685,7 @@ class DataCatalogue(_Base):
         extents = [column_extent(h, [r[i] for r in rows]) for i, h in enumerate(headers)]
         extents[0] = (1.3 * extents[0][0], 1.3 * extents[0][1])  # field names in monospace
         weights, font_size = fit_columns(extents, unit=print_unit(self.config))
-        table = nodes.table(classes=["mc-catalogue-fields", "longtable"])
-        tgroup = nodes.tgroup(cols=len(headers))
-        table += tgroup
-        for weight in weights:
-            tgroup += nodes.colspec(colwidth=weight)
-        thead = nodes.thead()
-        tgroup += thead
-        head = nodes.row()
-        thead += head
-        for h in headers:
-            head += _text_entry(h)
-        tbody = nodes.tbody()
-        tgroup += tbody
+        table, tbody = table_frame(headers, weights, ["mc-catalogue-fields", "longtable"])
         for name, type_, meaning, constraints in rows:
             row = nodes.row()
             row += _entry(nodes.literal(name, name))
@@ -775,20 +784,8 @@ class DataCatalogue(_Base):
                    column_extent(headers[2], [r[3] for r in rows]),
                    column_extent(headers[3], [r[4] for r in rows], numeric=True)]
         weights, font_size = fit_columns(extents, unit=print_unit(self.config))
-        table = nodes.table(classes=["mc-catalogue-condensed", "longtable"])
-        table += nodes.title("Datasets of the report", "Datasets of the report")
-        tgroup = nodes.tgroup(cols=len(headers))
-        table += tgroup
-        for weight in weights:
-            tgroup += nodes.colspec(colwidth=weight)
-        thead = nodes.thead()
-        tgroup += thead
-        head = nodes.row()
-        thead += head
-        for h in headers:
-            head += _text_entry(h)
-        tbody = nodes.tbody()
-        tgroup += tbody
+        table, tbody = table_frame(headers, weights, ["mc-catalogue-condensed", "longtable"],
+                                   caption="Datasets of the report")
         for title, path, pubs, lic, count in rows:
             row = nodes.row()
             row += _entry(nodes.Text(title + " "), nodes.emphasis(path, path))
