@@ -59,6 +59,16 @@ _KIVET = "not covered: Cedefop's key indicators on VET have no value for it"
 _BOTH = ("not covered: neither Cedefop's key indicators on VET nor the Eurostat extract of 2023 "
          "has a value for it")
 
+def _kivet(code: str, survey: str, base_year: int, short: str, chart: str | None = None) -> Indicator:
+    """A Cedefop key indicator on VET (KIVET), on as soon as `kivet_indicators` is in the package;
+    its title and unit come from `kivet_indicator_list`."""
+    extra = {"chart": chart} if chart else {}
+    return Indicator(f"k{code}", "kivet_indicators", "", "",
+                     f"Cedefop KIVET {code} (Eurostat {survey})", layout="kivet",
+                     where={"indicator": code}, base_year=base_year, requires="kivet_indicators",
+                     not_covered=_KIVET, short=short, **extra)
+
+
 INDICATORS: tuple[Indicator, ...] = (
     # The four-week series of the chapters: Cedefop's 2026 release wherever it has a value, the
     # Eurostat extract of 2023 only for the years and countries the newer one lacks (one series,
@@ -86,44 +96,15 @@ INDICATORS: tuple[Indicator, ...] = (
               base_year=2015, chart="online", not_covered=_ICT,
               short="online learning material"),
     # Cedefop key indicators on VET (KIVET): on as soon as `kivet_indicators` is in the package.
-    Indicator("k1050a", "kivet_indicators", "", "",
-              "Cedefop KIVET 1050a (Eurostat LFS)", layout="kivet", where={"indicator": "1050a"},
-              base_year=2022, requires="kivet_indicators", not_covered=_KIVET,
-              short="adults 25-64, twelve months (LFS)"),
-    Indicator("k1051", "kivet_indicators", "", "",
-              "Cedefop KIVET 1051 (Eurostat AES)", layout="kivet", where={"indicator": "1051"},
-              base_year=2016, requires="kivet_indicators", not_covered=_KIVET,
-              short="adults 25-64, twelve months (AES)"),
-    Indicator("k1091", "kivet_indicators", "", "",
-              "Cedefop KIVET 1091 (Eurostat LFS)", layout="kivet", where={"indicator": "1091"},
-              base_year=2015, chart="equity", requires="kivet_indicators", not_covered=_KIVET,
-              short="older adults (55-64)"),
-    Indicator("k1100", "kivet_indicators", "", "",
-              "Cedefop KIVET 1100 (Eurostat LFS)", layout="kivet", where={"indicator": "1100"},
-              base_year=2015, chart="equity", requires="kivet_indicators", not_covered=_KIVET,
-              short="low-qualified adults"),
-    Indicator("k1110", "kivet_indicators", "", "",
-              "Cedefop KIVET 1110 (Eurostat LFS)", layout="kivet", where={"indicator": "1110"},
-              base_year=2015, chart="equity", requires="kivet_indicators", not_covered=_KIVET,
-              short="unemployed adults"),
-    Indicator("k1060", "kivet_indicators", "", "",
-              "Cedefop KIVET 1060 (Eurostat CVTS)", layout="kivet", where={"indicator": "1060"},
-              base_year=2015, chart="employers", requires="kivet_indicators", not_covered=_KIVET,
-              short="enterprises providing training"),
-    Indicator("k1030", "kivet_indicators", "", "",
-              "Cedefop KIVET 1030 (Eurostat CVTS)", layout="kivet", where={"indicator": "1030"},
-              base_year=2015, chart="employers", requires="kivet_indicators", not_covered=_KIVET,
-              short="workers in CVT courses"),
-    Indicator("k1140a", "kivet_indicators", "", "",
-              "Cedefop KIVET 1140a (Eurostat ICT usage survey)", layout="kivet",
-              where={"indicator": "1140a"}, base_year=2019, chart="online",
-              requires="kivet_indicators", not_covered=_KIVET,
-              short="learning online"),
-    Indicator("k2130a", "kivet_indicators", "", "",
-              "Cedefop KIVET 2130a (Eurostat ICT usage survey)", layout="kivet",
-              where={"indicator": "2130a"}, base_year=2021, chart="online",
-              requires="kivet_indicators", not_covered=_KIVET,
-              short="basic digital skills"),
+    _kivet("1050a", "LFS", 2022, "adults 25-64, twelve months (LFS)"),
+    _kivet("1051", "AES", 2016, "adults 25-64, twelve months (AES)"),
+    _kivet("1091", "LFS", 2015, "older adults (55-64)", chart="equity"),
+    _kivet("1100", "LFS", 2015, "low-qualified adults", chart="equity"),
+    _kivet("1110", "LFS", 2015, "unemployed adults", chart="equity"),
+    _kivet("1060", "CVTS", 2015, "enterprises providing training", chart="employers"),
+    _kivet("1030", "CVTS", 2015, "workers in CVT courses", chart="employers"),
+    _kivet("1140a", "ICT usage survey", 2019, "learning online", chart="online"),
+    _kivet("2130a", "ICT usage survey", 2021, "basic digital skills", chart="online"),
 )
 
 #: Titles of the chart panels, in the order drawn.
