@@ -9,6 +9,7 @@ which notebooks were executed (from the lines myst-nb prints) and what the publi
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -52,6 +53,22 @@ def test_prose_edit_executes_nothing_and_updates_the_page(tiny_book: TinyBook):
         assert result.executed == []
         assert "the highest value is 4.5" in tiny_book.text()
         assert tiny_book.pasted() == ("32.9", "4.5")
+        assert re.search(r"writing output\.\.\. .*book/page", result.log)
+        assert not re.search(r"writing output\.\.\. .*book/figure", result.log)  # written once only
+
+
+def test_title_edit_is_shown_in_every_page_s_navigation(tiny_book: TinyBook):
+    """A prose edit writes the edited page only, but a new title is in the navigation of every
+    page, which is then written again."""
+    tiny_book.settle()
+    with tiny_book.edited("book/figure.md", "# Figure", "# The figure of the book"):
+        result = tiny_book.build()
+        assert result.ok, result.log[-3000:]
+        assert result.executed == [] and "writing every page" in result.log
+        assert "The figure of the book" in tiny_book.text("book/page")
+        assert "The figure of the book" in tiny_book.text("analysis/a")
+    assert tiny_book.build().ok
+    assert "The figure of the book" not in tiny_book.text("book/page")
 
 
 def test_code_edit_executes_that_notebook_only_and_repastes(tiny_book: TinyBook):

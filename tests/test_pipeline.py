@@ -295,8 +295,9 @@ def test_site_check_fails_on_resources_from_another_origin(tmp_path, tag):
     """Item 8: the build's own site check fails on anything a page would load from elsewhere
     (links to other sites stay allowed)."""
     (tmp_path / "index.html").write_text(f'<html><body><a href="https://example.org/">x</a>{tag}</body></html>')
-    problems = site.check(site.Site(tmp_path)).problems
-    assert [p.message for p in problems] == ["loaded from another origin"]
+    (problem,) = site.check(tmp_path)
+    assert problem.startswith("index.html: ") and problem.endswith(": loaded from another origin")
+    assert build.problems(tmp_path) == [problem]  # the check the build runs before publishing
 
 
 # --- tests and publishing --------------------------------------------------------------------

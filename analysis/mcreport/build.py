@@ -7,14 +7,14 @@
 2. ``python -m mcreport.notebooks``: the notebooks whose inputs changed are executed in place,
    in parallel (``--all``: every notebook).
 3. ``jupyter-book build -n -W --keep-going`` renders the book (notebook execution off) into
-   ``_build/.work/``; Sphinx's own incremental build, with :mod:`mcreport.sphinxext`, re-reads
-   the pages a change affects. Every page is written again into an empty folder, so an
-   incremental build publishes the same site as a clean one. After a build that failed or was
-   killed, the next one starts from a fresh environment.
-4. The built site is checked offline (:mod:`mcreport.site`: links, anchors, alt texts, nothing
-   loaded from another origin).
-5. The site is moved to ``_build/html`` (two renames: the previous site is never half-replaced;
-   a failed build leaves it in place); a PDF built earlier stays next to it.
+   ``_build/.work/``, kept between builds: Sphinx's own incremental build, with
+   :mod:`mcreport.sphinxext`, re-reads the pages a change affects and writes only the pages whose
+   content changed (every page when a title or the table of contents changed). After a build
+   that failed or was killed, the next one starts afresh.
+4. The pages are checked (:func:`mcreport.site.check`: nothing loaded from another origin, alt
+   texts); links and anchors are LinkChecker's, in the ``linkcheck`` session.
+5. A copy of the output is swapped in as ``_build/html`` (two renames: the published site is
+   never written in place, and a failed build leaves it as it was); a PDF built earlier stays.
 
 Changes are decided on content: when the sha256 of every project file is that of the last good
 build, nothing is run. Builds of a checkout wait for each other; the lock is inherited by the
@@ -99,22 +99,20 @@ def render(root: Path, work: Path, lock_fd: int, log: Path, quiet: bool) -> int:
 
 def problems(html: Path) -> list[str]:
     """What the built site must not have."""
-    found: list[str] = []
-    if (html / "index.html").is_file():
-        found += [str(p) for p in site.check(site.Site(html)).problems]
-    elif html.exists():
-        found.append(f"{html}: the build wrote no index.html")
-    return found
+    return site.check(html) if (html / "index.html").is_file() else [f"{html}: no index.html"]
 
 
 def publish(root: Path, html: Path) -> None:
-    target, old = root / "_build" / "html", root / "_build" / ".html-old"
-    for pdf in sorted((root / "_build" / "pdf").glob("*.pdf")):  # the PDF stays published
-        shutil.copy2(pdf, html / pdf.name)
-    shutil.rmtree(old, ignore_errors=True)
+    """A copy of ``html`` (with the PDF built earlier) swapped in as ``_build/html``."""
+    target, new, old = (root / "_build" / name for name in ("html", ".html-new", ".html-old"))
+    for folder in (new, old):
+        shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(html, new)
+    for pdf in sorted((root / "_build" / "pdf").glob("*.pdf")):
+        shutil.copy2(pdf, new / pdf.name)
     if target.exists():
         os.rename(target, old)
-    os.rename(html, target)
+    os.rename(new, target)
     shutil.rmtree(old, ignore_errors=True)
 
 
@@ -152,7 +150,6 @@ def build(root: Path | None = None, clean: bool = False, force: bool = False,
         result.execution = time.perf_counter() - t0
         after = sources_digest(root)
         html = work / "_build" / "html"
-        shutil.rmtree(html, ignore_errors=True)  # every page written again: same as a clean build
         if result.returncode == 0:
             t0 = time.perf_counter()
             result.returncode = render(root, work, lock.fileno(), work / "html.log", quiet)

@@ -1,15 +1,14 @@
-"""The built site, read offline: its pages, internal links and anchors, and images' alt text.
+"""The built site: what no link checker does, LinkChecker for the rest, and a local server.
 
-One link extraction (:func:`parse_page`) serves two checks:
-
-- ``python -m mcreport.site check _build/html`` (the ``linkcheck`` session) reads every page of
-  the built site from disk and checks that every internal link and ``#anchor`` resolves and that
-  every image has alt text. External links are listed, never fetched.
-- the browser test (``tests/browser``) feeds it the live page of every page as Chromium shows it,
-  scripts run, and applies the same checks.
-
-:func:`serve` serves a built site on localhost, compressing text as GitHub Pages does, for the
-browser test and for reading the site offline: ``python -m mcreport.site serve _build/html``.
+- :func:`check`: no page loads anything (image, script, style sheet, frame...) from another origin,
+  and every image has an alt text that is neither empty nor a file name (docutils writes the file
+  name when a figure has no ``:alt:``). The build runs it before publishing; the browser session
+  applies :func:`problems` to the live pages.
+- :func:`linkcheck` (``python -m mcreport.site check``, the ``linkcheck`` session): the above, then
+  LinkChecker with its AnchorCheck plugin over the site's files: every internal link, image,
+  script and ``#anchor`` resolves. External links are not fetched.
+- :func:`serve` (``python -m mcreport.site serve``): the site on localhost, compressed as GitHub
+  Pages serves it, for the browser session and Lighthouse.
 """
 
 from __future__ import annotations
@@ -19,129 +18,58 @@ import contextlib
 import functools
 import gzip
 import http.server
-import posixpath
+import os
 import re
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from typing import NamedTuple
+from urllib.parse import urlsplit
 
 #: The PDF of the report, published next to the HTML (built by the ``pdf`` session).
 PDF_NAME = "microcredentials-report.pdf"
-#: Folders of the built site that hold assets, not pages.
-ASSET_DIRS = frozenset({"_static", "_sources", "_downloads", "_images"})
-#: URL schemes that never reach the network.
-LOCAL_SCHEMES = frozenset({"data", "blob", "about"})
-#: Image files: an alt text that is only a file name describes nothing.
-_FILENAME_ALT = re.compile(r"^[\w./-]+\.(png|jpe?g|gif|svg|pdf|webp)$", re.IGNORECASE)
-_REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.IGNORECASE)
+ASSET_DIRS = ("_static", "_sources", "_downloads", "_images")
+#: Attributes whose URL a browser fetches to show the page; ``<link>`` only with these ``rel``.
+LOADED = {"img": "src", "script": "src", "iframe": "src", "embed": "src", "source": "src",
+          "video": "src", "audio": "src", "track": "src", "object": "data"}
+LINK_RELS = {"stylesheet", "icon", "preload", "modulepreload", "manifest", "prefetch", "apple-touch-icon"}
+_FILE_NAME = re.compile(r"^[\w./-]+\.(png|jpe?g|gif|svg|pdf|webp)$", re.IGNORECASE)
 
 
-# ---------------------------------------------------------------------------------------------
-# Reading a page
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A URL on a page: ``<tag attr="url">``."""
-
-    tag: str
-    attr: str
-    url: str
-    rel: str = ""
-
-
-@dataclass(frozen=True)
-class Image:
+class Image(NamedTuple):
     src: str
     alt: str | None
 
 
-@dataclass
-class Page:
-    """What the checks need of one page: its anchors, its URLs and its images."""
+class Page(HTMLParser):
+    """The images of an HTML page and the URLs a browser fetches to show it."""
 
-    ids: set[str] = field(default_factory=set)
-    refs: list[Ref] = field(default_factory=list)
-    images: list[Image] = field(default_factory=list)
-
-
-class _Parser(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
-        self.page = Page()
+        self.images: list[Image] = []
+        self.loaded: list[str] = []
+        self.rooted: list[str] = []  # root-relative links break when the site has a sub-path
+        self.feed(html)
+        self.close()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {k: v for k, v in attrs if v is not None}
-        page = self.page
-        if "id" in values:
-            page.ids.add(values["id"])
-        if tag == "a" and "name" in values:
-            page.ids.add(values["name"])
-        for attr in ("href", "src"):
-            if values.get(attr, "").strip():
-                page.refs.append(Ref(tag, attr, values[attr].strip(), values.get("rel", "").lower()))
-        if values.get("srcset"):
-            for candidate in values["srcset"].split(","):
-                if candidate.strip():
-                    page.refs.append(Ref(tag, "srcset", candidate.split()[0]))
-        if tag == "meta" and values.get("http-equiv", "").lower() == "refresh":
-            match = _REFRESH_URL.search(values.get("content", ""))
-            if match:
-                page.refs.append(Ref(tag, "content", match.group(1).strip()))
+        a = {k: v or "" for k, v in attrs}
+        urls = [a.get(LOADED.get(tag, ""), "")]
+        if tag == "link" and LINK_RELS & set(a.get("rel", "").lower().split()):
+            urls.append(a.get("href", ""))
+        urls += [c.split()[0] for c in a.get("srcset", "").split(",") if c.strip()]
+        self.loaded += [u.strip() for u in urls if u.strip()]
+        self.rooted += [u for u in (a.get("href", ""), a.get("src", "")) if re.match(r"/[^/]", u)]
         if tag == "img":
-            page.images.append(Image(values.get("src", ""), values.get("alt")))
+            self.images.append(Image(a.get("src", ""), dict(attrs).get("alt")))
 
     handle_startendtag = handle_starttag
-
-
-def parse_page(html: str) -> Page:
-    """Anchors (``id``, ``<a name>``), URLs (``href``, ``src``, ``srcset``, meta refresh) and
-    images of an HTML page, as written in the file or as serialised from a live page."""
-    parser = _Parser()
-    parser.feed(html)
-    parser.close()
-    return parser.page
-
-
-# ---------------------------------------------------------------------------------------------
-# URLs
-# ---------------------------------------------------------------------------------------------
-
-
-def is_external(url: str) -> bool:
-    """A URL with a scheme or a host (``https:``, ``mailto:``, ``//host``) leaves the site."""
-    parts = urlsplit(url)
-    return bool(parts.scheme or parts.netloc)
-
-
-def resolve(url: str, page: str) -> tuple[str, str]:
-    """The file (a path relative to the site root) and the fragment that a local ``url`` on
-    ``page`` points to. A folder means its ``index.html``. Raises ``ValueError`` for an external
-    URL, a path above the site root, or a root-relative path (which breaks when the site is
-    published under a sub-path, as on GitHub Pages)."""
-    parts = urlsplit(url)
-    if parts.scheme or parts.netloc:
-        raise ValueError("external URL")
-    path = unquote(parts.path)
-    if path.startswith("/"):
-        raise ValueError("root-relative link; it breaks when the site is served under a sub-path")
-    if not path:
-        target = page
-    else:
-        target = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
-        if target == "..":
-            raise ValueError("points above the site root")
-        if target.startswith("../"):
-            raise ValueError("points above the site root")
-        if path.endswith("/") or target == ".":
-            target = posixpath.normpath(posixpath.join(target, "index.html"))
-    return target, unquote(parts.fragment)
 
 
 def origin(url: str) -> str:
@@ -152,67 +80,24 @@ def origin(url: str) -> str:
 
 def is_third_party(url: str, site_origin: str) -> bool:
     """A request that leaves ``site_origin`` (``data:``, ``blob:`` and ``about:`` never do)."""
-    scheme = urlsplit(url).scheme.lower()
-    if scheme in LOCAL_SCHEMES:
+    if urlsplit(url).scheme.lower() in ("data", "blob", "about"):
         return False
     return origin(url) != site_origin.rstrip("/").lower()
 
 
-def loads(ref: Ref) -> bool:
-    """The browser fetches the URL when it shows the page (not a link the reader follows)."""
-    if urlsplit(ref.url).scheme.lower() in LOCAL_SCHEMES | {"mailto", "tel"}:
-        return False
-    if ref.tag == "link":
-        return bool(set(ref.rel.split()) & {"stylesheet", "icon", "preload", "modulepreload",
-                                             "manifest", "prefetch", "apple-touch-icon"})
-    return ref.tag != "a" and ref.attr in ("src", "srcset", "href")
-
-
-def alt_problem(image: Image) -> str | None:
-    """Why an image's alt text does not describe it, or None when it does."""
-    if image.alt is None:
-        return "image without alt text"
-    alt = image.alt.strip()
-    if not alt:
-        return "image with empty alt text"
-    if _FILENAME_ALT.match(alt) or alt == posixpath.basename(urlsplit(image.src).path):
-        return f"image whose alt text is a file name ({alt})"
-    return None
-
-
-# ---------------------------------------------------------------------------------------------
-# Checking a site
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    page: str
-    url: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.page}: {self.url}: {self.message}" if self.url else f"{self.page}: {self.message}"
-
-
-@dataclass
-class Report:
-    pages: int = 0
-    internal: int = 0
-    anchors: int = 0
-    external: set[str] = field(default_factory=set)
-    images: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    #: links to files that are built separately (the PDF) and are absent: not counted as broken
-    skipped: list[Problem] = field(default_factory=list)
-
-    def summary(self) -> str:
-        text = (f"{self.pages} pages, {self.internal} internal links ({self.anchors} with an anchor), "
-                f"{self.images} images, {len(self.external)} distinct external links (not fetched): "
-                f"{len(self.problems)} problem(s)")
-        if self.skipped:
-            text += f"; {len(self.skipped)} link(s) to {PDF_NAME} skipped (not built)"
-        return text
+def problems(page: Page) -> list[str]:
+    """What a page must not have: anything loaded from another origin, a root-relative link (it
+    breaks when the site is published under a sub-path), an image whose alt text is missing,
+    empty or a file name."""
+    found = [f"{url}: loaded from another origin" for url in page.loaded
+             if urlsplit(url).netloc or urlsplit(url).scheme.lower() not in ("", "data", "blob", "about")]
+    found += [f"{url}: root-relative link" for url in page.rooted]
+    for src, alt in page.images:
+        if alt is None or not alt.strip():
+            found.append(f"{src}: image without alt text")
+        elif _FILE_NAME.match(alt.strip()) or alt.strip() == src.rsplit("/", 1)[-1]:
+            found.append(f"{src}: image whose alt text is a file name ({alt.strip()})")
+    return found
 
 
 class Site:
@@ -222,113 +107,70 @@ class Site:
         self.root = Path(root)
         if not (self.root / "index.html").is_file():
             raise FileNotFoundError(f"no built site in {self.root} (index.html missing)")
-        self._pages: dict[str, Page] = {}
 
     def pages(self) -> list[str]:
         """Every HTML page (paths relative to the root), assets folders left out."""
-        found = []
-        for path in self.root.rglob("*.html"):
-            rel = path.relative_to(self.root)
-            if rel.parts[0] not in ASSET_DIRS:
-                found.append(rel.as_posix())
-        return sorted(found)
+        return sorted(p.relative_to(self.root).as_posix() for p in self.root.rglob("*.html")
+                      if p.relative_to(self.root).parts[0] not in ASSET_DIRS)
 
     def exists(self, target: str) -> bool:
         return (self.root / target).is_file()
 
-    def page(self, target: str) -> Page:
-        if target not in self._pages:
-            self._pages[target] = parse_page((self.root / target).read_text(encoding="utf-8"))
-        return self._pages[target]
+    @functools.cache  # noqa: B019 (one Site per built folder)
+    def page(self, name: str) -> Page:
+        return Page((self.root / name).read_text(encoding="utf-8"))
 
 
-def check(site: Site, pages: Mapping[str, Page] | None = None, *,
-          optional: Iterable[str] = (PDF_NAME,), require_optional: bool = False) -> Report:
-    """Check internal links, anchors and alt texts of ``pages`` (default: every page read from
-    disk). Anchors of a target page are looked up in ``pages`` when it is there (the live page),
-    otherwise in the file. A missing file in ``optional`` (the PDF) is skipped unless
-    ``require_optional``."""
-    if pages is None:
-        pages = {name: site.page(name) for name in site.pages()}
-    optional = set(optional)
-    report = Report(pages=len(pages))
-    for name, page in sorted(pages.items()):
-        for image in page.images:
-            report.images += 1
-            problem = alt_problem(image)
-            if problem:
-                report.problems.append(Problem(name, image.src, problem))
-        for ref in page.refs:
-            if is_external(ref.url) and loads(ref):
-                report.problems.append(Problem(name, ref.url, "loaded from another origin"))
-            if is_external(ref.url):
-                if urlsplit(ref.url).scheme.lower() in ("http", "https", ""):
-                    report.external.add(ref.url)
-                continue
-            report.internal += 1
-            try:
-                target, fragment = resolve(ref.url, name)
-            except ValueError as exc:
-                report.problems.append(Problem(name, ref.url, str(exc)))
-                continue
-            if not site.exists(target):
-                problem = Problem(name, ref.url, f"{target} does not exist")
-                if target in optional and not require_optional:
-                    report.skipped.append(problem)
-                else:
-                    report.problems.append(problem)
-                continue
-            if fragment and target.endswith(".html"):
-                report.anchors += 1
-                ids = pages[target].ids if target in pages else site.page(target).ids
-                if fragment not in ids:
-                    report.problems.append(Problem(name, ref.url, f"no anchor #{fragment} in {target}"))
-    return report
+def check(root: Path | str) -> list[str]:
+    """:func:`problems` of every page of the site in ``root``, each naming its page."""
+    site = Site(root)
+    return [f"{name}: {problem}" for name in site.pages() for problem in problems(site.page(name))]
 
 
-# ---------------------------------------------------------------------------------------------
-# Serving a site on localhost
-# ---------------------------------------------------------------------------------------------
+def linkcheck(root: Path | str, require_pdf: bool = False) -> int:
+    """:func:`check`, then LinkChecker over every page; 0 when nothing is wrong. Run by root,
+    LinkChecker reads as the user ``nobody``: it is given a copy of the site that anyone may read."""
+    found = check(root)
+    print("\n".join(found + [f"site check: {len(found)} problem(s)"]), file=sys.stderr)
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o755)
+        copy = shutil.copytree(root, Path(tmp, "html"))
+        Path(tmp, "linkcheckerrc").write_text("[AnchorCheck]\n")
+        ignore = [] if require_pdf else ["--ignore-url", re.escape(PDF_NAME) + "$"]
+        print(f"linkcheck: LinkChecker over {root} (copied to {copy})", flush=True)
+        pages = [(copy / name).as_uri() for name in Site(copy).pages()]
+        checker = Path(sys.executable).with_name("linkchecker")
+        done = subprocess.run([str(checker), "-f", str(Path(tmp, "linkcheckerrc")), "--no-status",
+                               *ignore, *pages])
+    return 1 if found or done.returncode else 0
 
-#: Types GitHub Pages sends compressed.
+
+# --- serving a site on localhost, compressed as GitHub Pages does ----------------------------------
+
 COMPRESSED = ("text/", "application/javascript", "application/json", "image/svg+xml",
               "application/x-ipynb+json")
-EXTRA_TYPES = {".js": "application/javascript", ".mjs": "application/javascript",
-               ".svg": "image/svg+xml", ".ipynb": "application/x-ipynb+json", ".csv": "text/csv",
-               ".map": "application/json", ".woff2": "font/woff2", ".md": "text/markdown"}
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **EXTRA_TYPES}
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".js": "application/javascript",
+                      ".mjs": "application/javascript", ".svg": "image/svg+xml", ".csv": "text/csv",
+                      ".ipynb": "application/x-ipynb+json", ".map": "application/json",
+                      ".woff2": "font/woff2", ".md": "text/markdown"}
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 (signature of the base)
         pass
 
-    def _compressed(self) -> tuple[bytes, str] | None:
-        if "gzip" not in self.headers.get("Accept-Encoding", ""):
-            return None
-        path = Path(self.translate_path(self.path))
-        if not path.is_file():
-            return None
-        ctype = self.guess_type(str(path))
-        if not ctype.startswith(COMPRESSED):
-            return None
-        return _gzip(str(path), path.stat().st_mtime_ns), ctype
-
     def _send(self, body_wanted: bool) -> None:
-        packed = self._compressed()
-        if packed is None:
-            if body_wanted:
-                super().do_GET()
-            else:
-                super().do_HEAD()
-            return
-        body, ctype = packed
+        path = Path(self.translate_path(self.path))
+        ctype = self.guess_type(str(path))
+        if ("gzip" not in self.headers.get("Accept-Encoding", "") or not path.is_file()
+                or not ctype.startswith(COMPRESSED)):
+            return super().do_GET() if body_wanted else super().do_HEAD()
+        body = _gzip(str(path), path.stat().st_mtime_ns)
         self.send_response(200)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Encoding", "gzip")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Vary", "Accept-Encoding")
+        for header, value in (("Content-Type", ctype), ("Content-Encoding", "gzip"),
+                              ("Content-Length", str(len(body))), ("Vary", "Accept-Encoding")):
+            self.send_header(header, value)
         self.end_headers()
         if body_wanted:
             self.wfile.write(body)
@@ -348,8 +190,8 @@ def _gzip(path: str, mtime_ns: int) -> bytes:
 @contextlib.contextmanager
 def serve(root: Path | str, port: int = 0) -> Iterator[str]:
     """Serve ``root`` on 127.0.0.1 (a free port unless ``port``); yields the base URL."""
-    handler = functools.partial(_Handler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port),
+                                             functools.partial(_Handler, directory=str(root)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -360,59 +202,34 @@ def serve(root: Path | str, port: int = 0) -> Iterator[str]:
         thread.join()
 
 
-# ---------------------------------------------------------------------------------------------
-# Figures of a browser run
-# ---------------------------------------------------------------------------------------------
-
-
 def spread(values: Iterable[float]) -> tuple[float, float, float]:
     """(minimum, median, maximum) of some per-page measurements."""
     values = list(values)
-    if not values:
-        return (0.0, 0.0, 0.0)
-    return (min(values), statistics.median(values), max(values))
+    return (min(values), statistics.median(values), max(values)) if values else (0.0, 0.0, 0.0)
 
 
 def kilobytes(size: float) -> str:
     return f"{size / 1024:,.0f} kB"
 
 
-# ---------------------------------------------------------------------------------------------
-# Command line
-# ---------------------------------------------------------------------------------------------
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mcreport.site", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    check_cmd = sub.add_parser("check", help="offline check of internal links, anchors and alt texts")
-    check_cmd.add_argument("site", nargs="?", default="_build/html")
-    check_cmd.add_argument("--require-pdf", action="store_true",
-                           help=f"a missing {PDF_NAME} is a broken link (CI builds it before the check)")
-    serve_cmd = sub.add_parser("serve", help="serve the built site on localhost")
-    serve_cmd.add_argument("site", nargs="?", default="_build/html")
-    serve_cmd.add_argument("--port", type=int, default=8000)
+    parser.add_argument("command", choices=["check", "serve"])
+    parser.add_argument("site", nargs="?", default="_build/html")
+    parser.add_argument("--require-pdf", action="store_true",
+                        help=f"a missing {PDF_NAME} is a broken link (CI builds it before the check)")
+    parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
-
-    if args.command == "serve":
-        with serve(args.site, args.port) as url:
-            print(f"serving {args.site} at {url} (Ctrl-C stops)")
-            with contextlib.suppress(KeyboardInterrupt):
-                threading.Event().wait()
-        return 0
-
-    try:
-        site = Site(args.site)
-    except FileNotFoundError as exc:
-        print(f"linkcheck: {exc}; build the site first (scripts/nox -s book)", file=sys.stderr)
+    if not (Path(args.site) / "index.html").is_file():
+        print(f"no built site in {args.site}; build it first (scripts/nox -s book)", file=sys.stderr)
         return 1
-    report = check(site, require_optional=args.require_pdf)
-    for problem in report.problems:
-        print(f"  {problem}", file=sys.stderr)
-    for problem in report.skipped:
-        print(f"  skipped: {problem}")
-    print(f"linkcheck: {report.summary()}")
-    return 1 if report.problems else 0
+    if args.command == "check":
+        return linkcheck(args.site, args.require_pdf)
+    with serve(args.site, args.port) as url:
+        print(f"serving {args.site} at {url} (Ctrl-C stops)")
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    return 0
 
 
 if __name__ == "__main__":

@@ -9,6 +9,9 @@ build re-read exactly the pages a change affects:
   re-reads those pages;
 - an environment collector records the sha256 of every page's source and dependencies and
   re-reads a page when one of them changed in content, whatever its modification time says;
+- when a page read again has other section titles, labels or toctree entries, or a page was added
+  or removed, every page is written again (each page's navigation shows the others' titles), so
+  an incremental build writes the same site as a clean one;
 - a notebook whose stored outputs are not those the runner computed for its current inputs
   (``mcreport_stale_notebooks``: ``"warning"``, with ``-W`` an error; or ``"ignore"``) is
   reported naming the command that brings it up to date.
@@ -57,12 +60,33 @@ class ContentCollector(EnvironmentCollector):
         _hashes(env)[env.docname] = {str(f): deps.file_hash(f) for f in files}
 
     def get_outdated_docs(self, app, env, added, changed, removed) -> list[str]:
+        app.mcreport_removed = bool(removed)
         out = [doc for doc, files in _hashes(env).items()
                if doc in env.found_docs and doc not in changed and doc not in added
                and any(deps.file_hash(Path(f)) != h for f, h in files.items())]
         if out:
             logger.info(f"[mcreport] changed in content, re-reading: {', '.join(sorted(out))}")
         return out
+
+
+def _outline(env: BuildEnvironment, docname: str) -> tuple:
+    """What other pages show of a page: its section titles, labels and toctree entries."""
+    toc = env.tocs.get(docname)
+    labels = sorted((k, v) for k, v in env.get_domain("std").labels.items() if v[0] == docname)
+    return (toc.astext() if toc is not None else None, labels, env.toctree_includes.get(docname))
+
+
+def _before_read(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    app.mcreport_outlines = {doc: _outline(env, doc) for doc in docnames}
+
+
+def _updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Every page, when what pages show of each other changed (see the module's docstring)."""
+    before = getattr(app, "mcreport_outlines", {})
+    if getattr(app, "mcreport_removed", False) or any(_outline(env, d) != o for d, o in before.items()):
+        logger.info("[mcreport] titles or the table of contents changed: writing every page")
+        return sorted(env.found_docs)
+    return []
 
 
 def _hashes(env: BuildEnvironment) -> dict[str, dict[str, str]]:
@@ -114,6 +138,8 @@ def setup(app: Sphinx) -> dict:
     citations.setup(app)
     app.add_config_value("mcreport_stale_notebooks", "warning", "env", [str])
     app.add_env_collector(ContentCollector)
+    app.connect("env-before-read-docs", _before_read)
+    app.connect("env-get-updated", _updated)
     _register_pybtex_plugins()
     return {"version": "2", "parallel_read_safe": False, "parallel_write_safe": True,
             "env_version": 3}
