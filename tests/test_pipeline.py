@@ -227,10 +227,10 @@ def test_after_a_killed_or_failed_build_the_environment_is_fresh(tmp_path, monke
         (work / "_build" / "html" / "index.html").write_text("<html><body>ok</body></html>")
         return 0
 
-    monkeypatch.setattr(build.checks, "report", lambda root: 0)  # no data/ here
+    monkeypatch.setattr(build.checks, "report", lambda root, data=True: 0)  # no data/ here
     monkeypatch.setattr(build.notebooks, "run", lambda root, everything=False: {})
     monkeypatch.setattr(build, "render", render)
-    monkeypatch.setattr(build, "problems", lambda html: [])
+    monkeypatch.setattr(build, "problems", lambda html, since=0.0: [])
     assert build.build(tmp_path, quiet=True).published
     assert seen["env"] is False and not (tmp_path / "_build" / ".work" / "INCOMPLETE").exists()
 
@@ -238,7 +238,7 @@ def test_after_a_killed_or_failed_build_the_environment_is_fresh(tmp_path, monke
 def test_failed_build_keeps_the_previous_site(tmp_path, monkeypatch):
     (tmp_path / "_build" / "html").mkdir(parents=True)
     (tmp_path / "_build" / "html" / "index.html").write_text("previous")
-    monkeypatch.setattr(build.checks, "report", lambda root: 0)  # no data/ here
+    monkeypatch.setattr(build.checks, "report", lambda root, data=True: 0)  # no data/ here
     monkeypatch.setattr(build.notebooks, "run", lambda root, everything=False: {})
     monkeypatch.setattr(build, "render", lambda *args: 1)
     result = build.build(tmp_path, quiet=True)
@@ -256,7 +256,7 @@ _DRIVER = textwrap.dedent("""\
     build.JUPYTER_BOOK = [sys.executable, "-c", "import os, pathlib, time; "
                           "pathlib.Path('child-started').write_text(str(os.getpid())); time.sleep(60)"]
     build.notebooks.run = lambda root, everything=False: {}
-    build.checks.report = lambda root: 0  # no data/ here
+    build.checks.report = lambda root, data=True: 0  # no data/ here
     build.build(Path.cwd(), quiet=True)
     """)
 

@@ -60,13 +60,9 @@ def machinery_lines(root: Path) -> dict[str, int]:
 
 
 def copy_tree(repo: Path, target: Path) -> None:
-    """Tracked and untracked, not ignored files of the working tree."""
-    listed = subprocess.run(["git", "-C", str(repo), "ls-files", "-z", "--cached", "--others",
-                             "--exclude-standard"], check=True, capture_output=True).stdout
-    for rel in sorted(set(filter(None, listed.decode().split("\0")))):
-        if (repo / rel).is_file():
-            (target / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(repo / rel, target / rel)
+    """The working tree without what builds and tools leave (hidden folders, ``_build``)."""
+    shutil.copytree(repo, target, ignore=shutil.ignore_patterns(".*", "_build", "node_modules",
+                                                                "__pycache__"))
 
 
 def run(book: Path, *args: str) -> tuple[float, dict[str, float], str]:

@@ -63,18 +63,19 @@ class Result:
                 f"{self.render:.1f} s, total {self.wall:.1f} s; {state}")
 
 
-def sources_digest(root: Path) -> str:
-    """sha256 over the path and content of every project file (hidden folders, ``_build`` and
-    the figures the notebooks write left out)."""
+def sources_digest(root: Path, *folders: str) -> str:
+    """sha256 over the path and content of every project file, or of those in ``folders``
+    (hidden folders, ``_build`` and the figures the notebooks write left out)."""
     digest = hashlib.sha256()
-    for folder, dirs, files in os.walk(root):
-        here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP
-                         and here / d != root / "book" / "figures")
-        for name in sorted(files):
-            path = here / name
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for top in [root / f for f in folders] or [root]:
+        for folder, dirs, files in os.walk(top):
+            here = Path(folder)
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP
+                             and here / d != root / "book" / "figures")
+            for name in sorted(files):
+                path = here / name
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
@@ -97,9 +98,9 @@ def render(root: Path, work: Path, lock_fd: int, log: Path, quiet: bool) -> int:
         return proc.wait()
 
 
-def problems(html: Path) -> list[str]:
-    """What the built site must not have."""
-    return site.check(html) if (html / "index.html").is_file() else [f"{html}: no index.html"]
+def problems(html: Path, since: float = 0.0) -> list[str]:
+    """What the pages written since ``since`` (a time) must not have."""
+    return site.check(html, since) if (html / "index.html").is_file() else [f"{html}: no index.html"]
 
 
 def publish(root: Path, html: Path) -> None:
@@ -129,39 +130,44 @@ def build(root: Path | None = None, clean: bool = False, force: bool = False,
             print("waiting for another build of this checkout", flush=True)
             fcntl.flock(lock, fcntl.LOCK_EX)
         last, incomplete = work / "last-good.json", work / "INCOMPLETE"
+        good = json.loads(last.read_text()) if last.is_file() and not incomplete.exists() else {}
         before = sources_digest(root)
-        if not (clean or force or incomplete.exists()) and last.is_file() and (
-                json.loads(last.read_text()).get("sources") == before
-                and (root / "_build" / "html" / "index.html").is_file()):
+        if not (clean or force) and good.get("sources") == before and (
+                root / "_build" / "html" / "index.html").is_file():
             result.up_to_date, result.wall = True, time.perf_counter() - start
             return result
-        if checks.report(root):  # the inputs first (data package, pages, bibliography)
+        # what the data check and the notebooks read: when unchanged since the last good build,
+        # the data were valid and every notebook up to date
+        inputs = sources_digest(root, "analysis", "data", "requirements")
+        same = not clean and good.get("inputs") == inputs
+        if checks.report(root, data=not same):  # the inputs first (data, pages, bibliography)
             result.returncode, result.wall = 1, time.perf_counter() - start
             return result
-        if clean or incomplete.exists():  # after a failed or killed build: a fresh environment
+        if clean or not good:  # after a failed or killed build: a fresh environment
             shutil.rmtree(work / "_build", ignore_errors=True)
         incomplete.touch()
         t0 = time.perf_counter()
         try:
-            result.executed = notebooks.run(root, everything=clean)
+            result.executed = {} if same else notebooks.run(root, everything=clean)
         except notebooks.NotebookError as exc:
             print(exc, file=sys.stderr)
             result.returncode = 1
         result.execution = time.perf_counter() - t0
-        after = sources_digest(root)
+        after = {"sources": sources_digest(root), "inputs": sources_digest(root, "analysis", "data",
+                                                                           "requirements")}
         html = work / "_build" / "html"
         if result.returncode == 0:
-            t0 = time.perf_counter()
+            t0 = time.time()  # pages written from now on are checked (the others were)
             result.returncode = render(root, work, lock.fileno(), work / "html.log", quiet)
-            result.render = time.perf_counter() - t0
-        found = problems(html) if result.returncode == 0 else []
+            result.render = time.time() - t0
+        found = problems(html, since=t0) if result.returncode == 0 else []
         for problem in found:
             print(f"  {problem}", file=sys.stderr)
         if result.returncode == 0 and not found:
             publish(root, html)
             result.published = True
             incomplete.unlink()
-            last.write_text(json.dumps({"sources": after, **asdict(result)}, indent=2))
+            last.write_text(json.dumps({**after, **asdict(result)}, indent=2))
         else:
             result.returncode = result.returncode or 1
         result.wall = time.perf_counter() - start

@@ -24,10 +24,11 @@ from . import datapackage, references
 from .paths import project_root
 
 
-def problems(root: Path | None = None) -> list[str]:
-    """Every problem of the book's inputs; [] when the book may be built."""
+def problems(root: Path | None = None, data: bool = True) -> list[str]:
+    """Every problem of the book's inputs (``data=False``: the data package left out); [] when
+    the book may be built."""
     root = root or project_root()
-    found = [str(p) for p in datapackage.problems(root / "data")]
+    found = [str(p) for p in datapackage.problems(root / "data")] if data else []
     pages = references.check_pages(root)
     found += pages
     bib = root / references.BIB_FILE
@@ -38,9 +39,9 @@ def problems(root: Path | None = None) -> list[str]:
     return found
 
 
-def report(root: Path | None = None, stream: TextIO | None = None) -> int:
+def report(root: Path | None = None, stream: TextIO | None = None, data: bool = True) -> int:
     """Print the problems of the book's inputs (to stderr) and return how many there are."""
-    found = problems(root)
+    found = problems(root, data)
     stream = stream or sys.stderr
     if found:
         print(f"The book's inputs have {len(found)} problem(s); nothing was built:", file=stream)

@@ -13,6 +13,7 @@ not give to the notebook being run. Adding a notebook costs its line in ``_toc.y
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import os
@@ -41,21 +42,17 @@ class DependencyError(Exception):
     """A notebook's inputs cannot be determined statically, or it loads what it may not."""
 
 
-def _cells(path: Path, kind: str) -> list[str]:
+def _cells(path: Path, kind: str = "code") -> list[str]:
     with open(path, encoding="utf-8") as fh:
         cells = json.load(fh).get("cells", [])
     return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
             for c in cells if c.get("cell_type") == kind]
 
 
-def code_cells(path: Path) -> list[str]:
-    return _cells(Path(path), "code")
-
-
 def resources_read(path: Path) -> list[str]:
     """Names of the data resources a notebook loads, from its literal ``load("...")`` calls."""
     names: list[str] = []
-    for number, source in enumerate(code_cells(path), start=1):
+    for number, source in enumerate(_cells(path), start=1):
         literal = _LOAD_CALL.findall(source)
         if len(_ANY_LOAD.findall(source)) != len(literal):
             raise DependencyError(
@@ -67,7 +64,7 @@ def resources_read(path: Path) -> list[str]:
 
 def figures_written(path: Path) -> list[str]:
     """Figures a notebook writes with ``figures.finish(fig, "name", ...)``."""
-    return list(dict.fromkeys(n for code in code_cells(path) for n in _FINISH.findall(code)))
+    return list(dict.fromkeys(n for code in _cells(path) for n in _FINISH.findall(code)))
 
 
 def _module_file(module: str, root: Path) -> Path | None:
@@ -78,7 +75,13 @@ def _module_file(module: str, root: Path) -> Path | None:
     return None
 
 
-def _imports(tree: ast.AST, current: str) -> set[str]:
+@functools.cache
+def _imports(source: str, current: str) -> frozenset[str]:
+    """``mcreport`` modules that ``source`` (module ``current``) imports; [] for IPython magics."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return frozenset()  # IPython magics: leave to execution
     found: set[str] = set()
     package = current.rsplit(".", 1)[0] if not current.endswith("__init__") else current
     for node in ast.walk(tree):
@@ -92,18 +95,13 @@ def _imports(tree: ast.AST, current: str) -> set[str]:
                 mod = f"{base}.{mod}" if mod else base
             if mod.split(".")[0] == PACKAGE:
                 found |= {mod, *(f"{mod}.{a.name}" for a in node.names)}
-    return found
+    return frozenset(found)
 
 
 def package_modules(sources: list[str], root: Path | None = None) -> list[Path]:
     """Files of the ``mcreport`` modules that code imports, with what those import in turn."""
     root = root or project_root()
-    todo: set[str] = set()
-    for source in sources:
-        try:
-            todo |= _imports(ast.parse(source), "__main__")
-        except SyntaxError:
-            continue  # IPython magics: leave to execution
+    todo = set().union(*(_imports(source, "__main__") for source in sources))
     seen: dict[str, Path] = {}
     while todo:
         parts = todo.pop().split(".")
@@ -113,7 +111,7 @@ def package_modules(sources: list[str], root: Path | None = None) -> list[Path]:
             if file is not None:
                 seen[name] = file
                 modname = name + (".__init__" if file.name == "__init__.py" else "")
-                todo |= _imports(ast.parse(file.read_text(encoding="utf-8")), modname)
+                todo |= _imports(file.read_text(encoding="utf-8"), modname)
     return sorted(set(seen.values()))
 
 
@@ -122,19 +120,14 @@ def file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
 
 
-def _descriptors(root: Path) -> dict[str, dict]:
-    path = root / "data" / "datapackage.json"
-    if not path.is_file():
-        return {}
-    return {r["name"]: r for r in json.loads(path.read_text(encoding="utf-8")).get("resources", [])}
-
-
 def inputs(path: Path, root: Path | None = None) -> dict[str, str]:
     """``{input: sha256}`` for everything the notebook at ``path`` depends on, code included."""
     root = root or project_root()
-    sources = code_cells(path)
+    sources = _cells(path)
     out = {"code": hashlib.sha256("\n\x00".join(sources).encode()).hexdigest()}
-    descriptors = _descriptors(root)
+    package = root / "data" / "datapackage.json"
+    descriptors = {r["name"]: r for r in json.loads(package.read_text(encoding="utf-8"))["resources"]
+                   } if package.is_file() else {}
     for name in resources_read(path):
         entry = descriptors.get(name)
         blob = json.dumps(entry, sort_keys=True) if entry else "missing"

@@ -69,8 +69,7 @@ def state(path: Path, root: Path) -> dict:
     """What the metadata of an up-to-date notebook records."""
     import nbformat
 
-    nb = nbformat.read(path, as_version=4)
-    return {"inputs": deps.fingerprint(path, root), "outputs": outputs_digest(nb)}
+    return {"inputs": deps.fingerprint(path, root), "outputs": outputs_digest(nbformat.read(path, 4))}
 
 
 def stale(root: Path | None = None, paths: list[Path] | None = None) -> list[Path]:
@@ -79,37 +78,23 @@ def stale(root: Path | None = None, paths: list[Path] | None = None) -> list[Pat
     return [p for p in (paths or deps.notebooks(root)) if recorded(p) != state(p, root)]
 
 
-def out_of_date(root: Path | None = None, paths: list[Path] | None = None) -> list[Path]:
+def out_of_date(root: Path | None = None) -> list[Path]:
     """Stale notebooks, and those a figure of which is missing (figure files are written by the
     notebooks, not committed)."""
     root = (root or project_root()).resolve()
     figures = root / "book" / "figures"
-    return [p for p in (paths or deps.notebooks(root)) if p in stale(root, [p])
+    return [p for p in deps.notebooks(root) if p in stale(root, [p])
             or any(not any(figures.glob(f"{name}.*")) for name in deps.figures_written(p))]
 
 
 def execute(path: Path, root: Path | None = None, timeout: int = TIMEOUT) -> float:
     """Execute ``path`` in its own folder, offline, and write outputs and fingerprint back."""
-    root = (root or project_root()).resolve()
-    path = Path(path).resolve()
-    rel = path.relative_to(root).as_posix()
-    saved = {k: os.environ.get(k) for k in (deps.NOTEBOOK_ENV, "MCREPORT_ROOT")}
-    os.environ.update({deps.NOTEBOOK_ENV: rel, "MCREPORT_ROOT": str(root)})  # for the kernel
-    try:
-        return _execute(path, root, rel, timeout)
-    finally:  # the caller's environment as it was
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-def _execute(path: Path, root: Path, rel: str, timeout: int) -> float:
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
+    root, path = (root or project_root()).resolve(), Path(path).resolve()
+    rel = path.relative_to(root).as_posix()
     fingerprint = deps.fingerprint(path, root)  # before running: raises on a non-literal load()
     nb = nbformat.read(path, as_version=4)
     failed: list[int] = []
@@ -119,8 +104,8 @@ def _execute(path: Path, root: Path, rel: str, timeout: int) -> float:
                          "--log-level=ERROR"],
         on_cell_error=lambda cell, cell_index, execute_reply: failed.append(cell_index))
     start = time.perf_counter()
-    try:
-        client.execute()
+    try:  # the kernel is told which notebook it runs, and in which book
+        client.execute(env={**os.environ, deps.NOTEBOOK_ENV: rel, "MCREPORT_ROOT": str(root)})
     except (CellExecutionError, TimeoutError) as exc:
         where = f"cell {failed[-1] + 1}" if failed else "a cell"
         raise NotebookError(f"{rel}: {where} failed:\n{exc}") from None
@@ -134,11 +119,10 @@ def _execute(path: Path, root: Path, rel: str, timeout: int) -> float:
 
 
 def _run_one(args: tuple[str, str, int]) -> tuple[str, float | str]:
-    path, root, timeout = args
     try:
-        return path, execute(Path(path), Path(root), timeout)
+        return args[0], execute(Path(args[0]), Path(args[1]), args[2])
     except (NotebookError, deps.DependencyError) as exc:
-        return path, str(exc)
+        return args[0], str(exc)
 
 
 def run(root: Path | None = None, paths: list[Path] | None = None, everything: bool = False,
@@ -150,11 +134,9 @@ def run(root: Path | None = None, paths: list[Path] | None = None, everything: b
     todo = list(paths) if paths else (deps.notebooks(root) if everything else out_of_date(root))
     if not todo:
         return {}
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-    work = [(str(Path(p).resolve()), str(root), timeout) for p in todo]
-    with ProcessPoolExecutor(jobs) as pool:
-        results = dict(pool.map(_run_one, work))
-    done = {Path(p).relative_to(root).as_posix(): s for p, s in results.items()}
+    with ProcessPoolExecutor(max(1, min(jobs or os.cpu_count() or 1, len(todo)))) as pool:
+        results = pool.map(_run_one, [(str(Path(p).resolve()), str(root), timeout) for p in todo])
+        done = {Path(p).relative_to(root).as_posix(): s for p, s in results}
     errors = [s for s in done.values() if isinstance(s, str)]
     if errors:
         raise NotebookError("\n\n".join(errors))

@@ -121,10 +121,12 @@ class Site:
         return Page((self.root / name).read_text(encoding="utf-8"))
 
 
-def check(root: Path | str) -> list[str]:
-    """:func:`problems` of every page of the site in ``root``, each naming its page."""
+def check(root: Path | str, since: float = 0.0) -> list[str]:
+    """:func:`problems` of every page of the site in ``root`` (written since ``since``, a time),
+    each naming its page."""
     site = Site(root)
-    return [f"{name}: {problem}" for name in site.pages() for problem in problems(site.page(name))]
+    names = [n for n in site.pages() if (site.root / n).stat().st_mtime >= since]
+    return [f"{name}: {problem}" for name in names for problem in problems(site.page(name))]
 
 
 def linkcheck(root: Path | str, require_pdf: bool = False) -> int:

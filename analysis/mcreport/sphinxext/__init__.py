@@ -117,18 +117,16 @@ def _register_pybtex_plugins() -> None:
     """pybtex looks a plugin up among every installed distribution's entry points each time a
     citation names it (most of a build's time); its public ``register_plugin`` makes the
     installed ones runtime plugins, found by a dictionary lookup."""
-    from importlib.metadata import entry_points
+    from importlib.metadata import distributions
 
     import pybtex.plugin
 
-    for kind in ("backends", "database.input", "database.output", "style.formatting",
-                 "style.labels", "style.names", "style.sorting"):
-        for group in (f"pybtex.{kind}", f"pybtex.{kind}.aliases", f"pybtex.{kind}.suffixes"):
-            for entry in entry_points(group=group):
-                try:
-                    pybtex.plugin.register_plugin(group, entry.name, entry.load(), force=True)
-                except (pybtex.plugin.PluginGroupNotFound, ImportError, ValueError):
-                    continue
+    for entry in (e for dist in distributions() for e in dist.entry_points):  # one scan
+        if entry.group.startswith("pybtex."):
+            try:
+                pybtex.plugin.register_plugin(entry.group, entry.name, entry.load(), force=True)
+            except (pybtex.plugin.PluginGroupNotFound, ImportError, ValueError):
+                continue
 
 
 def setup(app: Sphinx) -> dict:
