@@ -14,11 +14,12 @@
   ``_build/release/``.
 - ``audit``: known vulnerabilities of the pinned packages (``pip-audit`` on the lock file).
 - ``browser``: the built site in headless Chromium (Debian package): every page loads with no
-  console error and no request to another origin; links, anchors, alt texts, search, figures on
+  console error and no request to another origin; alt texts, search, figures on
   a narrow screen and in dark mode, figure text size, axe-core in light and dark mode, page
   weights; prints them with Lighthouse's mobile figures (axe-core and Lighthouse: ``npm ci`` in
   ``tests/browser``).
-- ``linkcheck``: offline check of every internal link and anchor of the built HTML.
+- ``linkcheck``: the built HTML offline: LinkChecker (AnchorCheck) over every internal link and
+  anchor; nothing loaded from another origin; alt texts.
 - ``lint``: ruff over the package, tests, notebooks and this file.
 - ``data``: rebuild ``data/`` from raw official files (default ``--raw ../shared/sources``) or
   from the Eurostat API (``scripts/nox -s data -- --online``).
@@ -185,9 +186,7 @@ def data(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def browser(session: nox.Session) -> None:
-    """Every page of the built site in headless Chromium (run ``book``, and ``pdf``, first).
-
-    ``scripts/nox -s browser -- --require-pdf`` also fails when the PDF is not next to the HTML."""
+    """Every page of the built site in headless Chromium (run ``book``, and ``pdf``, first)."""
     site = ROOT / "_build" / "html"
     if not (site / "index.html").is_file():
         session.error("No built site in _build/html: run `scripts/nox -s book` first.")
@@ -206,8 +205,9 @@ def browser(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def linkcheck(session: nox.Session) -> None:
-    """Offline check of the built HTML: internal links, anchors, alt texts (external links are
-    listed, not fetched). ``-- --require-pdf`` also fails when the PDF is not next to the HTML."""
+    """Offline check of the built HTML: nothing loaded from another origin, alt texts, then
+    LinkChecker with AnchorCheck over every page (internal links and anchors; external links are
+    not fetched). ``-- --require-pdf`` also fails when the PDF is not next to the HTML."""
     install(session)
     session.run("python", "-m", "mcreport.site", "check", str(ROOT / "_build" / "html"),
                 *session.posargs)

@@ -13,7 +13,7 @@ from mcreport import build as driver
 
 
 def _site(folder, text: str):
-    (folder / "book").mkdir(parents=True)
+    (folder / "book").mkdir(parents=True, exist_ok=True)  # Sphinx's output is kept between builds
     (folder / "index.html").write_text(f"<p>{text}</p>")
     (folder / "book" / "page.html").write_text(f"<p>{text} page</p>")
     return folder
@@ -38,8 +38,8 @@ def root(tmp_path, monkeypatch):
         return 0
 
     monkeypatch.setattr(driver, "render", render)
-    monkeypatch.setattr(driver, "problems", lambda html: [])
-    monkeypatch.setattr(driver.checks, "report", lambda root: 0)  # no data/ in this checkout
+    monkeypatch.setattr(driver, "problems", lambda html, since=0.0: [])
+    monkeypatch.setattr(driver.checks, "report", lambda root, data=True: 0)  # no data/ in this checkout
     monkeypatch.setattr(driver.notebooks, "run", lambda root, everything=False: {})
     return root
 
@@ -53,6 +53,9 @@ def test_successful_build_is_published_in_one_step(root):
     assert result.published and _published(root) == "<p>new page</p>"
     assert not (root / "_build" / ".html-old").exists()
     assert "published _build/html" in result.line()
+    # a copy is published: the next build, writing into its own output, never writes the site
+    (root.renders[0] / "_build" / "html" / "book" / "page.html").write_text("<p>next</p>")
+    assert _published(root) == "<p>new page</p>"
 
 
 def test_publish_without_a_previous_site(root):
@@ -64,7 +67,7 @@ def test_publish_without_a_previous_site(root):
 
 
 def test_a_site_with_problems_is_not_published(root, monkeypatch, capsys):
-    monkeypatch.setattr(driver, "problems", lambda html: ["book/page.html: #x: no anchor"])
+    monkeypatch.setattr(driver, "problems", lambda html, since=0.0: ["book/page.html: #x: no anchor"])
     result = driver.build(root, quiet=True)
     assert result.returncode == 1 and not result.published
     assert _published(root) == "<p>old page</p>"

@@ -93,7 +93,8 @@ def test_a_missing_figure_makes_its_notebook_out_of_date(tmp_path):
 def test_network_access_fails_naming_the_cell(tmp_path):
     """Item 5: a cell that opens a connection to another machine fails the notebook step, which
     names the notebook and the cell."""
-    path = write_notebook(tmp_path / "analysis" / "net.ipynb", "x = 1",
+    path = write_notebook(tmp_path / "analysis" / "net.ipynb",  # the kernel knows its notebook
+                          "import os\nassert os.environ['MCREPORT_NOTEBOOK'] == 'analysis/net.ipynb'",
                           "import socket\nsocket.create_connection(('192.0.2.1', 80), timeout=5)")
     with pytest.raises(notebooks.NotebookError, match=r"analysis/net\.ipynb: cell 3 failed") as exc:
         notebooks.run(tmp_path, paths=[path])
