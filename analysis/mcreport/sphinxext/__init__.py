@@ -37,18 +37,17 @@ def note_input(env: BuildEnvironment, path: Path) -> None:
 
 
 class ContentCollector(EnvironmentCollector):
-    """Per page, the sha256 of its source and of each of its dependencies."""
+    """Per page, the sha256 of its source and of each of its dependencies (``env.mcreport_hashes``),
+    and what other pages show of it."""
 
     def clear_doc(self, app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-        _hashes(env).pop(docname, None)
+        env.__dict__.setdefault("mcreport_hashes", {}).pop(docname, None)
 
     def merge_other(self, app, env, docnames, other) -> None:
-        for docname in docnames:
-            _hashes(env)[docname] = _hashes(other)[docname]
+        env.mcreport_hashes.update({doc: other.mcreport_hashes[doc] for doc in docnames})
 
     def process_doc(self, app: Sphinx, doctree) -> None:
-        env = app.env
-        srcdir = Path(app.srcdir).resolve()
+        env, srcdir = app.env, Path(app.srcdir).resolve()
         source = Path(env.doc2path(env.docname)).resolve()
         rel = source.relative_to(srcdir).as_posix()
         for nb, node in _graph(app).items():
@@ -57,16 +56,25 @@ class ContentCollector(EnvironmentCollector):
         if source.suffix == ".ipynb" and rel in _graph(app):
             _check_outputs(app, source, rel)
         files = [source] + [Path(srcdir, dep) for dep in env.dependencies.get(env.docname, ())]
-        _hashes(env)[env.docname] = {str(f): deps.file_hash(f) for f in files}
+        env.__dict__.setdefault("mcreport_hashes", {})[env.docname] = {
+            str(f): deps.file_hash(f) for f in files}
 
     def get_outdated_docs(self, app, env, added, changed, removed) -> list[str]:
         app.mcreport_removed = bool(removed)
-        out = [doc for doc, files in _hashes(env).items()
+        out = [doc for doc, files in getattr(env, "mcreport_hashes", {}).items()
                if doc in env.found_docs and doc not in changed and doc not in added
                and any(deps.file_hash(Path(f)) != h for f, h in files.items())]
         if out:
             logger.info(f"[mcreport] changed in content, re-reading: {', '.join(sorted(out))}")
         return out
+
+    def get_updated_docs(self, app: Sphinx, env: BuildEnvironment) -> list[str]:
+        """Every page, when what pages show of each other changed (see the module's docstring)."""
+        before = getattr(app, "mcreport_outlines", {})
+        if getattr(app, "mcreport_removed", False) or any(_outline(env, d) != o for d, o in before.items()):
+            logger.info("[mcreport] titles or the table of contents changed: writing every page")
+            return sorted(env.found_docs)
+        return []
 
 
 def _outline(env: BuildEnvironment, docname: str) -> tuple:
@@ -78,21 +86,6 @@ def _outline(env: BuildEnvironment, docname: str) -> tuple:
 
 def _before_read(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     app.mcreport_outlines = {doc: _outline(env, doc) for doc in docnames}
-
-
-def _updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    """Every page, when what pages show of each other changed (see the module's docstring)."""
-    before = getattr(app, "mcreport_outlines", {})
-    if getattr(app, "mcreport_removed", False) or any(_outline(env, d) != o for d, o in before.items()):
-        logger.info("[mcreport] titles or the table of contents changed: writing every page")
-        return sorted(env.found_docs)
-    return []
-
-
-def _hashes(env: BuildEnvironment) -> dict[str, dict[str, str]]:
-    if not hasattr(env, "mcreport_hashes"):
-        env.mcreport_hashes = {}
-    return env.mcreport_hashes
 
 
 def _graph(app: Sphinx) -> dict[str, deps.Node]:
@@ -137,7 +130,6 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("mcreport_stale_notebooks", "warning", "env", [str])
     app.add_env_collector(ContentCollector)
     app.connect("env-before-read-docs", _before_read)
-    app.connect("env-get-updated", _updated)
     _register_pybtex_plugins()
     return {"version": "2", "parallel_read_safe": False, "parallel_write_safe": True,
             "env_version": 3}
