@@ -45,10 +45,12 @@ def test_nothing_loaded_from_other_sites(crawl):
     assert not requests, f"{len(requests)} request(s) to other origins:" + _listing(requests)
 
 
-def test_alt_texts_and_origins_on_live_pages(crawl):
+def test_alt_texts_and_origins_on_live_pages(request, crawl, built):
     """The live pages (after their scripts ran) checked as the build checks the files: alt texts,
     nothing loaded from another origin. Links and anchors: the ``linkcheck`` session."""
     bad = [f"{v.page}: {p}" for v in crawl.values() for p in site.problems(site.Page(v.dom))]
+    if request.config.getoption("--require-pdf") and not built.exists(site.PDF_NAME):
+        bad.append(f"{site.PDF_NAME} is not next to the HTML")
     assert not bad, f"{len(bad)} problem(s):" + _listing(bad)
 
 
