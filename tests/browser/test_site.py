@@ -22,6 +22,11 @@ SEARCHES = [
 ]
 #: A phone-sized screen.
 NARROW = {"width": 360, "height": 740}
+#: Resolves once an image has loaded (or failed): a lazy image starts when scrolled to.
+_LOADED_JS = """el => el.complete && el.naturalWidth > 0 ? true : new Promise(done => {
+  el.addEventListener('load', () => done(true), {once: true});
+  el.addEventListener('error', () => done(false), {once: true});
+})"""
 
 
 def _listing(items: list[str], limit: int = 40) -> str:
@@ -119,6 +124,8 @@ def test_figures_on_a_narrow_screen(browser, base_url, built, scheme):
                 # the figure's foot at the foot of the screen (a tall figure's top may be off
                 # screen, and the sticky header covers the top of the screen)
                 img.evaluate("el => el.scrollIntoView({block: 'end'})")
+                # figures after a page's first load lazily: once scrolled to
+                img.evaluate(_LOADED_JS)
                 box = img.bounding_box()
                 if box["width"] > NARROW["width"] + 0.5:
                     problems.append(f"{name}: {src} is {box['width']:.0f} px wide")
