@@ -15,6 +15,8 @@
 - search ranks first the page that treats what was searched: the glossary for a glossary term,
   the register of initiatives for an initiative's name, a country's profile for its name (a
   scorer written for Sphinx's search at each build, ``html_search_scorer``);
+- no content outside a landmark: the home link of the sidebar is a navigation named "Home"
+  (``templates/navbar-logo.html``); empty corner cells of notebook tables are plain cells;
 - the bibliography is a list of list items for assistive technology (Sphinx writes
   ``role="list"`` with ``doc-biblioentry`` children, a deprecated role that a list cannot hold).
 """
@@ -38,6 +40,7 @@ CARD = "mcreport-card.png"
 #: Longest meta description (characters), as search engines show them.
 DESCRIPTION = 160
 
+_EMPTY_HEADER = re.compile(r"<th>\s*</th>")
 _IMG = re.compile(r'<img\b(?P<attrs>[^>]*?)\bsrc="(?P<src>[^"]+)"(?P<rest>[^>]*)>')
 _SVG_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="(?P<w>[\d.]+)(?P<wu>pt|px)?"'
                        r'[^>]*?\bheight="(?P<h>[\d.]+)(?P<hu>pt|px)?"')
@@ -111,7 +114,9 @@ OPTIONAL_ASSETS = {
     "copybutton": r"highlight",  # copy button of code cells (copybutton.css/.js)
     "clipboard.min.js": r"highlight",
     "pygments.css": r"highlight",  # colours of code
-    "toggle": r"toggle|dropdown",  # toggled content (sphinx-togglebutton and its settings)
+    "togglebutton": r"toggle|dropdown",  # toggled content (sphinx-togglebutton, its settings)
+    "toggleHint": r"toggle|dropdown",
+    "toggleOpenOnPrint": r"toggle|dropdown",
     "sphinx-design": r"sd-[\w-]+",  # sphinx-design's cards, grids, tabs
     "design-tabs.js": r"sd-[\w-]+",
     "thebe": r"thebe[\w-]*",  # live code (off in this book)
@@ -291,7 +296,8 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, 
     if "body" in context:
         body = lazy_images(sized_images(context["body"], _images(app)))
         body = body.replace('role="doc-biblioentry"', 'role="listitem"')
-        context["body"] = body
+        # an empty corner cell of a notebook's table (a data frame's index) heads nothing
+        context["body"] = _EMPTY_HEADER.sub("<td></td>", body)
     for key in ("css_files", "script_files"):
         if key in context:
             context[key] = needed_assets(context[key], context.get("body", ""))
@@ -417,6 +423,14 @@ _NAME_TOGGLES = (
     ".forEach(s=>{if(!s.textContent.trim())s.setAttribute('aria-label',"
     "'Show or hide the pages of this section')}));")
 
+#: The themes bind a sidebar's button (a dialog on a narrow screen, hiding the sidebar on a wide
+#: one) to the first button of its kind only, the page header's, which is never shown; the
+#: buttons shown above the article did nothing. They now press the first one.
+_SIDEBAR_BUTTONS = (
+    "document.addEventListener('DOMContentLoaded',()=>['primary','secondary'].forEach(side=>{"
+    "const [first,...others]=document.querySelectorAll('.'+side+'-toggle');"
+    "others.forEach(b=>b.addEventListener('click',e=>{e.preventDefault();first.click()}))}));")
+
 
 def setup(app: Sphinx) -> dict:
     app.connect("env-updated", _write_scorer)
@@ -424,6 +438,8 @@ def setup(app: Sphinx) -> dict:
     app.add_css_file(ICONS_CSS)
     # the theme's toggles of nested navigation sections are icons only: give them a name
     app.add_js_file(None, body=_NAME_TOGGLES)
+    # the sidebars' buttons that show on a phone open the sidebars (see _SIDEBAR_BUTTONS)
+    app.add_js_file(None, body=_SIDEBAR_BUTTONS)
     app.connect("html-page-context", _page_context)
     app.connect("build-finished", _finished)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
