@@ -85,15 +85,17 @@ def test_a_page_loads_the_extensions_assets_it_uses_only():
     assets = [_Asset("pygments.css"), _Asset("copybutton.js"), _Asset("togglebutton.js"),
               _Asset(None, body="let toggleHintShow = 'Click to show';"),
               _Asset("sphinx-thebe.js", **{"async": "async"}), _Asset("mcreport-tables.js"),
-              _Asset("documentation_options.js")]
+              _Asset("documentation_options.js"),
+              _Asset(None, body="document.querySelectorAll('.primary-toggle')")]
     prose = '<section class="tex2jax_ignore"><p class="mc-note">text</p></section>'
     names = [a.filename for a in webpage.needed_assets(assets, prose)]
-    assert names == ["mcreport-tables.js", "documentation_options.js"]
+    assert names == ["mcreport-tables.js", "documentation_options.js", None]
     code = '<div class="highlight-ipython3 notranslate"><div class="highlight"><pre>1</pre></div></div>'
     names = [a.filename for a in webpage.needed_assets(assets, code)]
-    assert names == ["pygments.css", "copybutton.js", "mcreport-tables.js", "documentation_options.js"]
+    assert names == ["pygments.css", "copybutton.js", "mcreport-tables.js",
+                     "documentation_options.js", None]
     toggled = '<div class="admonition dropdown"><p>hidden</p></div>'
-    assert len(webpage.needed_assets(assets, toggled)) == 4
+    assert len(webpage.needed_assets(assets, toggled)) == 5
 
 
 def test_theme_stylesheet_keeps_the_rules_the_site_can_use():
@@ -125,3 +127,10 @@ def test_site_words_are_the_pages_and_scripts_words(tmp_path):
     (tmp_path / "searchindex.js").write_text('Search.setIndex({"zebra": 1})', encoding="utf-8")
     words = webpage.site_words(tmp_path)
     assert {"bd-main", "show-x", "collapsing", "div"} <= words and "zebra" not in words
+
+
+def test_the_site_is_named_by_the_books_title():
+    from types import SimpleNamespace
+
+    app = SimpleNamespace(config=SimpleNamespace(html_title="A report", project="Project name not set"))
+    assert webpage.site_name(app) == "A report"
