@@ -339,8 +339,9 @@ def draw_card(path: Path, title: str, subtitle: str) -> None:
     fig.patch.set_facecolor("#ffffff")
     for i, colour in enumerate(PALETTE[:6]):
         fig.add_artist(plt.Rectangle((i / 6, 0), 1 / 6, 0.05, color=colour, transform=fig.transFigure))
-    fig.text(0.06, 0.72, textwrap.fill(title, 30, break_on_hyphens=False), fontsize=40, fontweight="bold", color="#1a1a1a",
-             va="top", family="DejaVu Sans", linespacing=1.15)
+    lines = textwrap.fill(title, 30, break_on_hyphens=False)
+    fig.text(0.06, 0.72, lines, fontsize=40, fontweight="bold", color="#1a1a1a", va="top",
+             family="DejaVu Sans", linespacing=1.15)
     fig.text(0.06, 0.16, subtitle, fontsize=22, color="#444444", family="DejaVu Sans")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100, metadata={"Software": None})
