@@ -67,3 +67,70 @@ def test_description_is_shortened_at_a_word():
     text = "word " * 60
     short = webpage.shorten(text.strip())
     assert len(short) <= webpage.DESCRIPTION and short.endswith("\u2026") and " wor\u2026" not in short
+
+
+def test_every_image_but_the_first_loads_lazily():
+    body = '<img src="a.svg" /><p><img src="b.svg" /><img loading="eager" src="c.svg" /></p>'
+    out = webpage.lazy_images(body)
+    assert out == ('<img src="a.svg" /><p><img loading="lazy" src="b.svg" />'
+                   '<img loading="eager" src="c.svg" /></p>')
+
+
+class _Asset:
+    def __init__(self, filename, **attributes):
+        self.filename, self.attributes = filename, attributes
+
+
+def test_a_page_loads_the_extensions_assets_it_uses_only():
+    assets = [_Asset("pygments.css"), _Asset("copybutton.js"), _Asset("togglebutton.js"),
+              _Asset(None, body="let toggleHintShow = 'Click to show';"),
+              _Asset("sphinx-thebe.js", **{"async": "async"}), _Asset("mcreport-tables.js"),
+              _Asset("documentation_options.js"),
+              _Asset(None, body="document.querySelectorAll('.primary-toggle')")]
+    prose = '<section class="tex2jax_ignore"><p class="mc-note">text</p></section>'
+    names = [a.filename for a in webpage.needed_assets(assets, prose)]
+    assert names == ["mcreport-tables.js", "documentation_options.js", None]
+    code = '<div class="highlight-ipython3 notranslate"><div class="highlight"><pre>1</pre></div></div>'
+    names = [a.filename for a in webpage.needed_assets(assets, code)]
+    assert names == ["pygments.css", "copybutton.js", "mcreport-tables.js",
+                     "documentation_options.js", None]
+    toggled = '<div class="admonition dropdown"><p>hidden</p></div>'
+    assert len(webpage.needed_assets(assets, toggled)) == 5
+
+
+def test_theme_stylesheet_keeps_the_rules_the_site_can_use():
+    css = ('@charset "UTF-8";/*! Licence notice */:root,[data-bs-theme=light]{--x:1}'
+           '.used,.unused{color:red}.unused>p{color:blue}'
+           'html[data-theme=dark] .used:hover:not(.never){color:#fff}'
+           '@media (min-width:960px){.used{margin:0}.gone{margin:1px}}'
+           '@media print{.gone{display:none}}'
+           '@font-face{font-family:"X";src:url(../x.woff2)}'
+           '.content:after{content:"}{"}a.used::before{content:"\\f101"}'
+           '/*# sourceMappingURL=x.css.map*/')
+    words = {"html", "used", "content", "a", "p"}
+    out = webpage.slim_stylesheet(css, words)
+    assert out.startswith('@charset "UTF-8";/*! Licence notice */')
+    assert ":root,[data-bs-theme=light]{--x:1}" in out
+    assert ".used{color:red}" in out and "unused" not in out
+    assert "html[data-theme=dark] .used:hover:not(.never){color:#fff}" in out
+    assert "@media (min-width:960px){.used{margin:0}}" in out and "gone" not in out
+    assert "@media print" not in out
+    assert '@font-face{font-family:"X";src:url(../x.woff2)}' in out
+    assert '.content:after{content:"}{"}' in out and 'a.used::before{content:"\\f101"}' in out
+    assert "sourceMappingURL" not in out
+
+
+def test_site_words_are_the_pages_and_scripts_words(tmp_path):
+    (tmp_path / "_static").mkdir()
+    (tmp_path / "index.html").write_text('<div class="bd-main show-x">', encoding="utf-8")
+    (tmp_path / "_static" / "theme.js").write_text('el.classList.add("collapsing")', encoding="utf-8")
+    (tmp_path / "searchindex.js").write_text('Search.setIndex({"zebra": 1})', encoding="utf-8")
+    words = webpage.site_words(tmp_path)
+    assert {"bd-main", "show-x", "collapsing", "div"} <= words and "zebra" not in words
+
+
+def test_the_site_is_named_by_the_books_title():
+    from types import SimpleNamespace
+
+    app = SimpleNamespace(config=SimpleNamespace(html_title="A report", project="Project name not set"))
+    assert webpage.site_name(app) == "A report"

@@ -21,6 +21,11 @@ SEARCHES = [
 ]
 #: A phone-sized screen.
 NARROW = {"width": 360, "height": 740}
+#: Resolves once an image has loaded (or failed): a lazy image starts when scrolled to.
+_LOADED_JS = """el => el.complete && el.naturalWidth > 0 ? true : new Promise(done => {
+  el.addEventListener('load', () => done(true), {once: true});
+  el.addEventListener('error', () => done(false), {once: true});
+})"""
 
 
 def _listing(items: list[str], limit: int = 40) -> str:
@@ -113,6 +118,8 @@ def test_figures_on_a_narrow_screen(browser, base_url, built, scheme):
                 # the figure's foot at the foot of the screen (a tall figure's top may be off
                 # screen, and the sticky header covers the top of the screen)
                 img.evaluate("el => el.scrollIntoView({block: 'end'})")
+                # figures after a page's first load lazily: once scrolled to
+                img.evaluate(_LOADED_JS)
                 box = img.bounding_box()
                 if box["width"] > NARROW["width"] + 0.5:
                     problems.append(f"{name}: {src} is {box['width']:.0f} px wide")
@@ -218,3 +225,39 @@ def test_page_data_box_downloads(crawl, base_url):
             if reply.status != 200 or not reply.read(1):
                 bad.append(f"{page}: {url}: HTTP {reply.status} or empty")
     assert not bad, f"{len(bad)} listed file(s) that do not download:" + _listing(bad)
+
+
+def test_sidebar_buttons_work_on_a_phone_and_a_desktop(browser, base_url, built):
+    """On a phone the visible navigation and contents buttons open their sidebar (a dialog);
+    on a desktop the navigation button hides and shows the sidebar beside the text."""
+    name = "book/theme1-mapping.html"
+    if not built.exists(name):
+        pytest.skip(f"{name} is not part of this build")
+    blocked: list[str] = []
+    problems = []
+    for viewport in (NARROW, {"width": 1366, "height": 900}):
+        context = open_context(browser, base_url, blocked, viewport=viewport)
+        try:
+            page = context.new_page()
+            for side, label in (("primary", "navigation"), ("secondary", "contents")):
+                page.goto(base_url + name, wait_until="load")
+                page.wait_for_load_state("networkidle")
+                button = page.locator(f".{side}-toggle").locator("visible=true")
+                if not button.count():
+                    continue  # the contents sit beside the text on a desktop
+                button.first.click()
+                page.wait_for_timeout(300)
+                if viewport is NARROW:
+                    opened = page.evaluate(f"document.querySelector('#pst-{side}-sidebar-modal').open")
+                    links = page.locator(f"#pst-{side}-sidebar-modal a").locator("visible=true").count()
+                    if not opened or not links:
+                        problems.append(f"{viewport['width']} px: the {label} button opens no sidebar")
+                else:
+                    hidden = page.evaluate(
+                        f"document.querySelector('#pst-{side}-sidebar').classList.contains('pst-sidebar-hidden')")
+                    if not hidden:
+                        problems.append(f"{viewport['width']} px: the {label} button hides no sidebar")
+        finally:
+            context.close()
+    assert not blocked, blocked
+    assert not problems, _listing(problems)

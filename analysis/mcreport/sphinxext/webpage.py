@@ -2,13 +2,21 @@
 
 - a lighter page (``templates/layout.html``): no icon-font script, the icons drawn by a small
   stylesheet (``static/mcreport-icons.css``), the search index loaded by the search page only;
-- every image of a page carries its width and height (no layout shift while it loads);
+- every image of a page carries its width and height (no layout shift while it loads), and
+  every image after a page's first loads lazily (only when the reader scrolls near it);
+- a page loads only what it uses: the theme's stylesheet cut down to the rules whose classes,
+  ids and elements appear in the site's pages or scripts (``_static/styles/mcreport-theme.css``,
+  written after the pages), the stylesheets and scripts of extensions a page does not use
+  (code cells' copy button, toggles, design elements, live code) left out, and the theme's
+  scripts deferred (``templates/layout.html``);
 - every page has a meta description (its first paragraph) and social-card metadata (Open Graph)
   with a card image drawn locally at build time (``_static/mcreport-card.png``);
 - ``sitemap.xml`` lists every page (addresses under ``html_baseurl``);
 - search ranks first the page that treats what was searched: the glossary for a glossary term,
   the register of initiatives for an initiative's name, a country's profile for its name (a
   scorer written for Sphinx's search at each build, ``html_search_scorer``);
+- no content outside a landmark: the home link of the sidebar is a navigation named "Home"
+  (``templates/navbar-logo.html``); empty corner cells of notebook tables are plain cells;
 - the bibliography is a list of list items for assistive technology (Sphinx writes
   ``role="list"`` with ``doc-biblioentry`` children, a deprecated role that a list cannot hold).
 """
@@ -32,6 +40,7 @@ CARD = "mcreport-card.png"
 #: Longest meta description (characters), as search engines show them.
 DESCRIPTION = 160
 
+_EMPTY_HEADER = re.compile(r"<th>\s*</th>")
 _IMG = re.compile(r'<img\b(?P<attrs>[^>]*?)\bsrc="(?P<src>[^"]+)"(?P<rest>[^>]*)>')
 _SVG_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="(?P<w>[\d.]+)(?P<wu>pt|px)?"'
                        r'[^>]*?\bheight="(?P<h>[\d.]+)(?P<hu>pt|px)?"')
@@ -83,6 +92,163 @@ def sized_images(body: str, sizes: dict[str, tuple[int, int]]) -> str:
     return _IMG.sub(add, body)
 
 
+def lazy_images(body: str) -> str:
+    """``body`` with ``loading="lazy"`` on every ``<img>`` but the first (which may be the
+    largest thing on the first screen and must not wait)."""
+    count = 0
+
+    def add(match: re.Match) -> str:
+        nonlocal count
+        count += 1
+        tag = match.group(0)
+        if count == 1 or re.search(r"\sloading=", tag):
+            return tag
+        return tag[:4] + ' loading="lazy"' + tag[4:]
+
+    return _IMG.sub(add, body)
+
+
+#: Assets of the theme's extensions, by a part of their file name (or of an inline script), and
+#: the classes in a page's body that need them; a page whose body has none does without.
+OPTIONAL_ASSETS = {
+    "copybutton": r"highlight",  # copy button of code cells (copybutton.css/.js)
+    "clipboard.min.js": r"highlight",
+    "pygments.css": r"highlight",  # colours of code
+    "togglebutton": r"toggle|dropdown",  # toggled content (sphinx-togglebutton, its settings)
+    "toggleHint": r"toggle|dropdown",
+    "toggleOpenOnPrint": r"toggle|dropdown",
+    "sphinx-design": r"sd-[\w-]+",  # sphinx-design's cards, grids, tabs
+    "design-tabs.js": r"sd-[\w-]+",
+    "thebe": r"thebe[\w-]*",  # live code (off in this book)
+}
+
+
+def _uses(body: str, classes: str) -> bool:
+    return re.search(r'class="(?:[^"]*\s)?(?:' + classes + r')[\s"]', body) is not None
+
+
+def needed_assets(assets: list, body: str) -> list:
+    """``assets`` (a page's ``css_files`` or ``script_files``) without the optional ones
+    (:data:`OPTIONAL_ASSETS`) the page's body does not use."""
+    def needed(asset) -> bool:
+        name = str(getattr(asset, "filename", None) or "")
+        name += str(getattr(asset, "attributes", {}).get("body", ""))
+        return all(_uses(body, classes) for key, classes in OPTIONAL_ASSETS.items() if key in name)
+
+    return [asset for asset in assets if needed(asset)]
+
+
+#: The theme's stylesheet (Bootstrap and the theme, about 400 kB) and the one written from it
+#: with only the rules the site can use; the pages link the second (``templates/layout.html``).
+THEME_CSS = "styles/pydata-sphinx-theme.css"
+SLIM_CSS = "styles/mcreport-theme.css"
+_WORD = re.compile(r"[A-Za-z0-9_-]+")
+_PSEUDO = re.compile(r"::?[\w-]+(?:\((?:[^()]|\([^()]*\))*\))?")
+_ATTRIBUTE = re.compile(r"\[[^\]]*\]")
+_NAME = re.compile(r"-?[A-Za-z_][\w-]*")
+_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+#: At-rules whose block holds rules to sort; any other at-rule (fonts, keyframes) is kept whole.
+_NESTING = ("@media", "@supports", "@container", "@layer")
+
+
+def site_words(root: Path) -> set[str]:
+    """Every word (letters, digits, ``-``, ``_``) of the site's pages and scripts: the classes,
+    ids and elements the pages have or their scripts may add (the search index excepted)."""
+    words: set[str] = set()
+    for path in [*sorted(root.rglob("*.html")), *sorted((root / "_static").rglob("*.js"))]:
+        if path.name != "searchindex.js":
+            words.update(_WORD.findall(path.read_text(encoding="utf-8", errors="replace")))
+    return words
+
+
+def _css_items(text: str) -> list[tuple[str, str | None]]:
+    """Top-level items of a stylesheet: ``(prelude, block)``, or ``(statement, None)`` for an
+    at-rule without a block (``@charset``, ``@import``). Strings and comments are skipped over."""
+    items, start, depth, i, n = [], 0, 0, 0, len(text)
+    while i < n:
+        char = text[i]
+        if text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+            continue
+        if char in "\"'":
+            i += 1
+            while i < n and text[i] != char:
+                i += 2 if text[i] == "\\" else 1
+        elif char == "{":
+            if depth == 0:
+                open_at = i
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                items.append((text[start:open_at], text[open_at + 1:i]))
+                start = i + 1
+        elif char == ";" and depth == 0:
+            items.append((text[start:i + 1], None))
+            start = i + 1
+        i += 1
+    return items
+
+
+def _selectors(prelude: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for char in prelude:
+        depth += (char in "([") - (char in ")]")
+        if char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    return [*parts, current.strip()]
+
+
+def _may_match(selector: str, words: set[str]) -> bool:
+    """Whether every class, id and element a selector requires is among ``words`` (pseudo-classes
+    and attribute tests are not required: a state the scripts set, or the dark theme)."""
+    bare = _PSEUDO.sub(" ", _ATTRIBUTE.sub(" ", selector))
+    return all(name in words for name in _NAME.findall(bare.replace("\\", " ")))
+
+
+def slim_stylesheet(css: str, words: set[str]) -> str:
+    """``css`` with only the rules one of whose selectors may match (:func:`_may_match`), its
+    licence comments (``/*! ... */``) kept at the top."""
+
+    def rules(text: str) -> str:
+        out = []
+        for prelude, block in _css_items(text):
+            prelude = _COMMENT.sub("", prelude).strip()
+            if block is None or (prelude.startswith("@") and not prelude.startswith(_NESTING)):
+                out.append(prelude if block is None else f"{prelude}{{{block}}}")
+            elif prelude.startswith("@"):
+                inner = rules(block)
+                if inner:
+                    out.append(f"{prelude}{{{inner}}}")
+            else:
+                kept = [s for s in _selectors(prelude) if _may_match(s, words)]
+                if kept:
+                    out.append(f"{','.join(kept)}{{{block}}}")
+        return "".join(out)
+
+    notices = list(dict.fromkeys(re.findall(r"/\*!.*?\*/", css, flags=re.DOTALL)))
+    body = rules(css)
+    charset = re.match(r'\s*(@charset "[^"]*";)', body)
+    if charset:
+        body = body[charset.end():]
+    return (charset.group(1) if charset else "") + "\n".join(notices) + "\n" + body + "\n"
+
+
+def write_slim_theme(root: Path) -> Path | None:
+    """Write :data:`SLIM_CSS` from :data:`THEME_CSS` for the site in ``root``."""
+    theme = root / "_static" / THEME_CSS
+    if not theme.is_file():
+        return None
+    out = root / "_static" / SLIM_CSS
+    out.write_text(slim_stylesheet(theme.read_text(encoding="utf-8"), site_words(root)),
+                   encoding="utf-8")
+    return out
+
+
 def describe(doctree: nodes.document | None, fallback: str) -> str:
     """The page's first paragraph of prose, shortened at a word, for the meta description."""
     if doctree is not None:
@@ -121,13 +287,22 @@ def _images(app: Sphinx) -> dict[str, tuple[int, int]]:
     return {name: size for name, size in cache.items() if size}
 
 
+def site_name(app: Sphinx) -> str:
+    """The site's name: the book's title (``html_title``), else Sphinx's project name."""
+    return (app.config.html_title or app.config.project or "").strip()
+
+
 def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     if "body" in context:
-        body = sized_images(context["body"], _images(app))
+        body = lazy_images(sized_images(context["body"], _images(app)))
         body = body.replace('role="doc-biblioentry"', 'role="listitem"')
-        context["body"] = body
-    title = re.sub(r"<[^>]+>", "", context.get("title") or "").strip() or app.config.project
-    site = app.config.project
+        # an empty corner cell of a notebook's table (a data frame's index) heads nothing
+        context["body"] = _EMPTY_HEADER.sub("<td></td>", body)
+    for key in ("css_files", "script_files"):
+        if key in context:
+            context[key] = needed_assets(context[key], context.get("body", ""))
+    site = site_name(app)
+    title = re.sub(r"<[^>]+>", "", context.get("title") or "").strip() or site
     description = describe(doctree, f"{title}: part of {site}." if title != site else site)
     base = (app.config.html_baseurl or "").rstrip("/") + "/"
     meta = [
@@ -164,8 +339,9 @@ def draw_card(path: Path, title: str, subtitle: str) -> None:
     fig.patch.set_facecolor("#ffffff")
     for i, colour in enumerate(PALETTE[:6]):
         fig.add_artist(plt.Rectangle((i / 6, 0), 1 / 6, 0.05, color=colour, transform=fig.transFigure))
-    fig.text(0.06, 0.72, textwrap.fill(title, 34), fontsize=40, fontweight="bold", color="#1a1a1a",
-             va="top", family="DejaVu Sans", linespacing=1.15)
+    lines = textwrap.fill(title, 30, break_on_hyphens=False)
+    fig.text(0.06, 0.72, lines, fontsize=40, fontweight="bold", color="#1a1a1a", va="top",
+             family="DejaVu Sans", linespacing=1.15)
     fig.text(0.06, 0.16, subtitle, fontsize=22, color="#444444", family="DejaVu Sans")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100, metadata={"Software": None})
@@ -176,7 +352,8 @@ def _finished(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     out = Path(app.outdir)
-    draw_card(out / "_static" / CARD, app.config.project, "A study report and knowledge base")
+    write_slim_theme(out)
+    draw_card(out / "_static" / CARD, site_name(app), "A study report and knowledge base")
     base = (app.config.html_baseurl or "").rstrip("/") + "/"
     if app.config.html_baseurl:
         urls = "".join(f"  <url><loc>{escape(base + app.builder.get_target_uri(doc))}</loc></url>\n"
@@ -247,6 +424,14 @@ _NAME_TOGGLES = (
     ".forEach(s=>{if(!s.textContent.trim())s.setAttribute('aria-label',"
     "'Show or hide the pages of this section')}));")
 
+#: The themes bind a sidebar's button (a dialog on a narrow screen, hiding the sidebar on a wide
+#: one) to the first button of its kind only, the page header's, which is never shown; the
+#: buttons shown above the article did nothing. They now press the first one.
+_SIDEBAR_BUTTONS = (
+    "document.addEventListener('DOMContentLoaded',()=>['primary','secondary'].forEach(side=>{"
+    "const [first,...others]=document.querySelectorAll('.'+side+'-toggle');"
+    "others.forEach(b=>b.addEventListener('click',e=>{e.preventDefault();first.click()}))}));")
+
 
 def setup(app: Sphinx) -> dict:
     app.connect("env-updated", _write_scorer)
@@ -254,6 +439,8 @@ def setup(app: Sphinx) -> dict:
     app.add_css_file(ICONS_CSS)
     # the theme's toggles of nested navigation sections are icons only: give them a name
     app.add_js_file(None, body=_NAME_TOGGLES)
+    # the sidebars' buttons that show on a phone open the sidebars (see _SIDEBAR_BUTTONS)
+    app.add_js_file(None, body=_SIDEBAR_BUTTONS)
     app.connect("html-page-context", _page_context)
     app.connect("build-finished", _finished)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
