@@ -539,10 +539,11 @@ def render_profile(p: Profiles, geo: str) -> str:
         f":name: fig-country-{slug(geo)}",
         f":alt: {_alt_text(p, name)}",
         "",
-        f"{name}: adult participation in learning over time against the EU (squares: breaks in "
-        "series; a dotted line: where the vintage of the series changes), and the latest values "
-        "of " + ", ".join(CHARTS[c].lower() for c in _panels(p) if c != "participation")
-        + " (blue dots) against the EU of the same year (grey bars; grey diamonds: OECD average).",
+        f"{name} (blue) against the EU-27 (grey): adult participation in learning over time "
+        "(squares: breaks in series; a dotted line: where the vintage of the series changes), "
+        "and the latest value of each indicator of "
+        + ", ".join(CHARTS[c].lower() for c in _panels(p) if c != "participation")
+        + " against the EU value of the same year (grey bars; grey diamonds: OECD average).",
         "```",
         "",
     ]
@@ -638,8 +639,8 @@ def _panels(p: Profiles) -> list[str]:
 
 def _alt_text(p: Profiles, name: str) -> str:
     others = [CHARTS[c].lower() for c in _panels(p) if c != "participation"]
-    return (f"Two panels for {name}. Left: line chart of adult participation in learning over "
-            "time against the EU-27, breaks in series marked with squares. Right: dots of the "
+    return (f"Two panels for {name}. First: line chart of adult participation in learning over "
+            "time against the EU-27, breaks in series marked with squares. Second: dots of the "
             f"latest value of {', '.join(others)}, each against the EU value of the same year "
             "(or the OECD average for the OECD indicator); rows without data say so.")
 
@@ -724,25 +725,67 @@ def toc_entries(frames: dict) -> list[str]:
 
 
 def plot_country(p: Profiles, geo: str, folder: Path | None = None) -> None:
-    """One figure per country: participation over time against the EU (left) and the latest
-    value of every other charted indicator against the EU (right)."""
+    """One chart per country: participation over time against the EU, and the latest value of
+    every other charted indicator against the EU. Two drawings of the same values: for the site
+    (``country-<code>.svg``) the panels are stacked, side by side they are too small on a phone;
+    for print (``country-<code>.pdf``) they are side by side, at the width of the text, so that
+    the chart takes a third of a page and the fiche fits on two."""
+    import matplotlib.pyplot as plt
+
+    from . import figures
+
+    name = f"country-{slug(geo)}"
     fig, axes = _grid(2, 1, 6.4, width=COUNTRY_WIDTH)
-    (left,), (right,) = axes  # one above the other: side by side they are too small on a phone
+    (left,), (right,) = axes  # one above the other
     left.set_position([0.14, 0.69, 0.78, 0.23])
     right.set_position([0.50, 0.13, 0.42, 0.46])  # room for the indicators' labels
+    source = _draw_country(fig, left, right, p, geo, wrap=40, compact=False)
+    _save(fig, name, textwrap.fill(source, SOURCE_WRAP), folder)
+    figures.use_style()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(PRINT_WIDTH, PRINT_HEIGHT),
+                                      layout="constrained", width_ratios=(1.0, 0.6))
+    source = _draw_country(fig, left, right, p, geo, wrap=30, compact=True)
+    _save(fig, name, textwrap.fill(source, PRINT_SOURCE_WRAP), folder, only="pdf")
+
+
+def _draw_country(fig, left, right, p: Profiles, geo: str, wrap: int, compact: bool) -> str:
+    """Both panels of a country's chart and its title; returns the source line. ``compact``
+    (print): the legend under both panels, and the years of the right panel's values on its
+    right, so that its labels take one line each."""
     used: set[str] = set()
+    against = "Against the EU" if compact else "Against the EU, latest year"
     for ax, title, draw in ((left, CHARTS["participation"], _participation),
-                            (right, "Against the EU, latest year", _against_eu)):
+                            (right, against, _against_eu)):
         ax.set_title(title, loc="left")
-        drawn = draw(ax, p, geo)
+        drawn = draw(ax, p, geo, compact)
         used.update(drawn)
         if not drawn:
             ax.set_axis_off()
-            ax.text(0.0, 0.5, textwrap.fill("No data: " + _why_empty(p, geo, title), 40), fontsize=10,
-                    transform=ax.transAxes, va="center")
-    fig.suptitle(countries.name(geo), x=0.01, ha="left", fontsize=11)
-    _save(fig, f"country-{slug(geo)}", textwrap.fill(
-        "; ".join(sorted(used)) or "the report's datasets", SOURCE_WRAP), folder)
+            ax.text(0.0, 0.5, textwrap.fill("No data: " + _why_empty(p, geo, title), wrap),
+                    fontsize=10, transform=ax.transAxes, va="center")
+    if not compact:  # in print, the fiche's heading and the caption name the country
+        fig.suptitle(countries.name(geo), x=0.01, ha="left", fontsize=11)
+    return _source_text(used)
+
+
+_KIVET_SOURCE = re.compile(r"Cedefop KIVET (\w+)(, [^(]*)? \(Eurostat ([^)]+)\)")
+
+
+def _source_text(used: set[str]) -> str:
+    """The source line of a country chart: the KIVET indicators grouped by the survey they
+    come from ("Cedefop KIVET 1060, 1030 (Eurostat CVTS)"), the other sources as they are."""
+    surveys: dict[str, list[str]] = {}
+    others = []
+    for source in sorted(used):
+        m = _KIVET_SOURCE.fullmatch(source)
+        if m:
+            surveys.setdefault(m.group(3), []).append(m.group(1) + (m.group(2) or ""))
+        else:
+            others.append(source)
+    parts = [f"Cedefop KIVET {', '.join(codes)} (Eurostat {survey})" if n == 0 else
+             f"KIVET {', '.join(codes)} (Eurostat {survey})"
+             for n, (survey, codes) in enumerate(sorted(surveys.items()))]
+    return "; ".join(parts + others) or "the report's datasets"
 
 
 _POOL_PROFILES: Profiles | None = None
@@ -778,6 +821,11 @@ def plot_countries(p: Profiles, folder: Path | None = None) -> list[str]:
 #: legible on a phone and prints at its own size; its source line is wrapped to stay inside it.
 COUNTRY_WIDTH = 4.5
 SOURCE_WRAP = 64
+#: The chart in print (panels side by side): the width of the text of the PDF's page (A4, 2.4 cm
+#: margins: 16.2 cm), and a height that leaves the fiche's tables most of its two pages.
+PRINT_WIDTH = 6.3
+PRINT_HEIGHT = 2.3
+PRINT_SOURCE_WRAP = 100
 
 
 def _grid(nrows: int, ncols: int, height: float, top: float = 0.9, left: float = 0.1,
@@ -796,16 +844,28 @@ def _grid(nrows: int, ncols: int, height: float, top: float = 0.9, left: float =
     return fig, axes
 
 
-def _save(fig, name: str, source: str, folder: Path | None) -> None:
+def _save(fig, name: str, source: str, folder: Path | None, only: str = "") -> None:
     """figures.finish, with the PDF's fonts embedded as Type 3 (the same glyphs; embedding the
-    TrueType font anew in each of three dozen files took most of the notebook's time)."""
+    TrueType font anew in each of three dozen files took most of the notebook's time).
+    ``only="pdf"``: keep only the PDF (the print drawing of a chart whose SVG is another)."""
+    import shutil
+    import tempfile
+
     import matplotlib as mpl
     import matplotlib.pyplot as plt
 
     from . import figures
+    from .paths import figures_dir
 
     with mpl.rc_context({"pdf.fonttype": 3}):
-        figures.finish(fig, name, source=source, folder=folder)
+        if not only:
+            figures.finish(fig, name, source=source, folder=folder)
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                figures.finish(fig, name, source=source, folder=Path(tmp))
+                target = folder or figures_dir()
+                target.mkdir(parents=True, exist_ok=True)
+                shutil.move(Path(tmp) / f"{name}.{only}", target / f"{name}.{only}")
     plt.close(fig)
 
 
@@ -817,7 +877,7 @@ def _why_empty(p: Profiles, geo: str, title: str) -> str:
     return "\n".join(notes) or "the report's datasets have no value for it"
 
 
-def _participation(ax, p: Profiles, geo: str) -> list[str]:
+def _participation(ax, p: Profiles, geo: str, compact: bool = False) -> list[str]:
     from . import figures
 
     # the first indicator of the chart (in the mapping's order) that has values for the country
@@ -840,13 +900,15 @@ def _participation(ax, p: Profiles, geo: str) -> list[str]:
         ax.scatter(breaks.year.astype(int), breaks.value, marker="s", s=22, facecolor="white",
                    edgecolor=figures.HIGHLIGHT, zorder=3, label="break in series")
         ax.set_ylabel(f"% of {ind.short}")
-        ax.legend(loc="best", fontsize=7)
+        if not compact:  # in print the caption says what the lines and squares are
+            ax.legend(loc="best", fontsize=7)
         return [ind.source]
     return []
 
 
-def _against_eu(ax, p: Profiles, geo: str) -> list[str]:
-    """One row per indicator: the country's latest value, and the EU's (or OECD average)."""
+def _against_eu(ax, p: Profiles, geo: str, compact: bool = False) -> list[str]:
+    """One row per indicator: the country's latest value, and the EU's (or OECD average).
+    ``compact``: the year of each value on the right of the panel, not in its label."""
     from . import figures
 
     rows, used = [], []
@@ -855,20 +917,20 @@ def _against_eu(ax, p: Profiles, geo: str) -> list[str]:
         for ind in inds:
             h = p.headline(ind, geo)
             if h.value is None:
-                rows.append((f"{ind.short}: no data", None, None, None))
+                rows.append((ind.short, None, None, None, "no data"))
                 continue
-            rows.append((f"{ind.short} ({h.year})", h.value, h.eu, "EU"))
+            rows.append((ind.short, h.value, h.eu, "EU", str(h.year)))
             used.append(ind.source)
         if chart == "employers" and not inds:
             table = p.frames[OECD["dataset"]]
             rows_ = table[table.indicator == OECD["employers"]]
             own, avg = rows_[rows_.geo == geo], rows_[rows_.geo == OECD["average"]]
-            label = "enterprises training (OECD)"
+            label = "firms training (OECD)"
             if own.empty:
-                rows.append((f"{label}: no data", None, None, None))
+                rows.append((label, None, None, None, "no data"))
             else:
                 rows.append((label, float(own.value.iloc[0]),
-                             float(avg.value.iloc[0]) if not avg.empty else None, "OECD"))
+                             float(avg.value.iloc[0]) if not avg.empty else None, "OECD", ""))
                 used.append(OECD["source"])
     if not used:
         return []
@@ -881,7 +943,16 @@ def _against_eu(ax, p: Profiles, geo: str) -> list[str]:
     mine = [(r[1], i) for i, r in enumerate(rows) if r[1] is not None]
     ax.scatter([v for v, _ in mine], [i for _, i in mine], color=figures.HIGHLIGHT, s=22, zorder=3,
                label=countries.name(geo))
-    ax.set_yticks(y, [r[0] for r in rows], fontsize=7)
+    if compact:
+        ax.set_yticks(y, [r[0] for r in rows])
+        years = ax.twinx()
+        years.set_yticks(y, [r[4] for r in rows])
+        years.tick_params(axis="y", length=0)
+        years.grid(False)
+        years.set_ylim(len(rows) - 0.5, -0.5)
+    else:
+        ax.set_yticks(y, [f"{r[0]}: no data" if r[1] is None else
+                          f"{r[0]} ({r[4]})" if r[4] else r[0] for r in rows], fontsize=7)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlim(left=0)
     ax.set_xlabel("%")
