@@ -58,10 +58,16 @@ INITIATIVES = ("Initiative", "Period", "Called microcredentials", "Published cou
 #: LaTeX that opens a fiche (closed by ``\\endgroup``): a new page, small type, and, within the
 #: fiche, headings with less space around them, which may stand lower on a page (Sphinx's
 #: headings, titlesec's ``nobottomtitles*``, move to the next page any that would have less
-#: than a fifth of the page under them; ten lines are enough, as for a table to start).
+#: than a fifth of the page under them), and tables that start where four lines fit (the report's
+#: tables need ten); less space around the chart.
 FICHE_START = ("\\clearpage\\begingroup\\small\\setlength{\\tabcolsep}{3pt}"
-               "\\renewcommand{\\bottomtitlespace}{10\\baselineskip}"
-               "\\titlespacing*{\\subsection}{0pt}{1.6ex plus .4ex minus .2ex}{.6ex plus .1ex}\n")
+               "\\renewcommand{\\bottomtitlespace}{5\\baselineskip}"
+               "\\def\\sphinxatlongtablestart{\\par\\Needspace*{4\\baselineskip}\\mclongtablestart}"
+               "\\titlespacing*{\\subsection}{0pt}{1.6ex plus .4ex minus .2ex}{.6ex plus .1ex}"
+               "\\titlespacing*{\\section}{0pt}{0pt}{1.2ex plus .2ex}"
+               "\\setlength{\\intextsep}{6pt plus 2pt minus 2pt}"
+               "\\setlength{\\textfloatsep}{8pt plus 2pt minus 2pt}"
+               "\\setlength{\\abovecaptionskip}{4pt}\n")
 _RAGGED = {"l": r">{\raggedright\arraybackslash}", "r": r">{\raggedleft\arraybackslash}"}
 
 
@@ -153,6 +159,7 @@ class PrintFiches(SphinxPostTransform):
                     _fit(table, tables.print_unit(self.config))
             _chart_after_framework(node)
             _notes_small(node)
+            _last_section_unwrapped(node)
             chapter += nodes.raw("", FICHE_START, format="latex")
             chapter += node
             chapter += nodes.raw("", "\\endgroup\n", format="latex")
@@ -213,6 +220,23 @@ def _as_paragraphs(table: nodes.table) -> None:
         parent.insert(at + n, node)
 
 
+def _last_section_unwrapped(fiche: nodes.Node) -> None:
+    """The fiche's last section (its sources: one paragraph in print, which says what it is)
+    without its heading, in small type, at the end of the section before it."""
+    top = [s for s in fiche.findall(nodes.section) if isinstance(s.parent, nodes.section)
+           and not isinstance(s.parent.parent, nodes.section)]
+    if len(top) < 2 or top[-1].parent is None:
+        return
+    last, before = top[-1], top[-2]
+    body = [c for c in last.children if not isinstance(c, nodes.title)]
+    for child in body:
+        last.remove(child)
+    last.parent.remove(last)
+    before += nodes.raw("", "\\begingroup\\footnotesize\n", format="latex")
+    before.extend(body)
+    before += nodes.raw("", "\\par\\endgroup\n", format="latex")
+
+
 def _notes_small(fiche: nodes.Node) -> None:
     """The notes under the key indicators table (the vintages of a series) in small type."""
     table = next(fiche.findall(nodes.table), None)
@@ -259,7 +283,7 @@ def _fit(table: nodes.table, unit: float) -> None:
                 cells[i].append(entry.astext())
     heads = tuple(c[0] if c else "" for c in cells)
     if heads in FICHE_COLUMNS:  # the template's tables: columns chosen for them, small type
-        columns = FICHE_COLUMNS[heads]
+        columns = _shared(FICHE_COLUMNS[heads], cells)
         total = sum(w for w, _ in columns)
         spec = "".join(f"{_RAGGED[a]}\\X{{{w}}}{{{total}}}" for w, a in columns)
         at = table.parent.index(table)
@@ -274,6 +298,22 @@ def _fit(table: nodes.table, unit: float) -> None:
     table["classes"] += ["colwidths-given", "longtable"]  # a table may break across pages
     if size:
         _small(table, size)
+
+
+def _shared(columns, cells: list[list[str]]):
+    """The columns of :data:`FICHE_COLUMNS` with the width of those marked "l" after the first
+    shared among them by the length of their text (each at least half its set width): long
+    reasons for a missing value take the room of short changes, and the other way round."""
+    free = [i for i, (_, a) in enumerate(columns) if a == "l"][1:]
+    if len(free) < 2:
+        return columns
+    room = sum(columns[i][0] for i in free)
+    text = {i: sum(len(t) for t in cells[i][1:]) or 1 for i in free}
+    least = {i: columns[i][0] // 2 for i in free}
+    spare = room - sum(least.values())
+    widths = {i: least[i] + round(spare * text[i] / sum(text.values())) for i in free}
+    widths[free[-1]] += room - sum(widths.values())  # rounding: the same total
+    return tuple((widths.get(i, w), a) for i, (w, a) in enumerate(columns))
 
 
 def _small(table: nodes.table, size: str) -> None:

@@ -743,7 +743,7 @@ def plot_country(p: Profiles, geo: str, folder: Path | None = None) -> None:
     _save(fig, name, textwrap.fill(source, SOURCE_WRAP), folder)
     figures.use_style()
     fig, (left, right) = plt.subplots(1, 2, figsize=(PRINT_WIDTH, PRINT_HEIGHT),
-                                      layout="constrained", width_ratios=(1.0, 0.6))
+                                      layout="constrained", width_ratios=(1.0, 0.75))
     source = _draw_country(fig, left, right, p, geo, wrap=30, compact=True)
     _save(fig, name, textwrap.fill(source, PRINT_SOURCE_WRAP), folder, only="pdf")
 
@@ -753,15 +753,16 @@ def _draw_country(fig, left, right, p: Profiles, geo: str, wrap: int, compact: b
     (print): the legend under both panels, and the years of the right panel's values on its
     right, so that its labels take one line each."""
     used: set[str] = set()
-    against = "Against the EU" if compact else "Against the EU, latest year"
-    for ax, title, draw in ((left, CHARTS["participation"], _participation),
+    against = "Against EU" if compact else "Against the EU, latest year"
+    over_time = "Participation" if compact else CHARTS["participation"]  # the caption says more
+    for ax, title, draw in ((left, over_time, _participation),
                             (right, against, _against_eu)):
         ax.set_title(title, loc="left")
         drawn = draw(ax, p, geo, compact)
         used.update(drawn)
         if not drawn:
             ax.set_axis_off()
-            ax.text(0.0, 0.5, textwrap.fill("No data: " + _why_empty(p, geo, title), wrap),
+            ax.text(0.0, 0.5, textwrap.fill("No data: " + _why_empty(p, geo, draw is _participation), wrap),
                     fontsize=10, transform=ax.transAxes, va="center")
     if not compact:  # in print, the fiche's heading and the caption name the country
         fig.suptitle(countries.name(geo), x=0.01, ha="left", fontsize=11)
@@ -869,9 +870,9 @@ def _save(fig, name: str, source: str, folder: Path | None, only: str = "") -> N
     plt.close(fig)
 
 
-def _why_empty(p: Profiles, geo: str, title: str) -> str:
+def _why_empty(p: Profiles, geo: str, participation: bool) -> str:
     inds = [i for i in p.indicators if i.chart == "participation"]
-    if title != CHARTS["participation"]:
+    if not participation:
         inds = [i for i in p.indicators if i.chart and i.chart != "participation"]
     notes = sorted({p.headline(i, geo).note for i in inds} - {""})
     return "\n".join(notes) or "the report's datasets have no value for it"
@@ -894,8 +895,9 @@ def _participation(ax, p: Profiles, geo: str, compact: bool = False) -> list[str
         if "vintage" in own and ind.older is not None and own.vintage.nunique() > 1:
             first_new = int(own[own.vintage == ind.vintage].year.min())
             ax.axvline(first_new - 0.5, color="#444444", lw=0.8, ls=":")
-            ax.text(first_new - 0.5, 0.98, f" {ind.vintage}", fontsize=7, color="#444444",
-                    va="top", transform=ax.get_xaxis_transform())
+            if not compact:  # in print the caption says what the dotted line is
+                ax.text(first_new - 0.5, 0.98, f" {ind.vintage}", fontsize=7, color="#444444",
+                        va="top", transform=ax.get_xaxis_transform())
         breaks = own[own.flag.str.contains("b")]
         ax.scatter(breaks.year.astype(int), breaks.value, marker="s", s=22, facecolor="white",
                    edgecolor=figures.HIGHLIGHT, zorder=3, label="break in series")
