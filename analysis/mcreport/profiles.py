@@ -30,6 +30,7 @@ from .profile_map import (
     EU,
     FLAGS,
     FRAMEWORKS,
+    INDICATORS,
     MIN_DATASETS,
     OECD,
     TITLES,
@@ -463,7 +464,7 @@ class Profiles:
     def glue_values(self) -> dict[str, str]:
         """Every text the pages paste, by glue key (the indicators' titles and source lines too:
         they hold the data's codes and age bands, which the pages do not type)."""
-        out: dict[str, str] = {"sources": _sources(self)}
+        out: dict[str, str] = {"sources": _sources(self), **overview_texts(self.overview())}
         for ind in self.indicators:
             out[f"ind-{ind.key}-title"] = f"{ind.title} ({ind.unit})"
             if ind.older is not None:
@@ -677,10 +678,12 @@ def render_index(p: Profiles) -> str:
         "",
         "```{figure} ../figures/countries-overview.*",
         ":name: fig-countries-overview",
-        ":alt: Ranked dot charts, one per headline indicator, of every country's latest value, "
-        "with the EU value as a vertical line.",
+        ":alt: Two ranked dot charts side by side, one row per country, highest value at the "
+        "top: the latest value of each country for the two indicators the caption names, filled "
+        "dots for the year of the EU value and hollow dots for earlier years, with the EU value "
+        "as a dashed vertical line.",
         "",
-        "Every country's latest value of each headline indicator, ranked; the line is the EU value.",
+        _overview_caption(p),
         "```",
         "",
         "## Headline indicators",
@@ -704,6 +707,20 @@ def render_index(p: Profiles) -> str:
     lines += [":::", "::::", "", f"Sources: {_g('sources')}. The values are computed in the notebook "
               f"{{doc}}`../../analysis/{NOTEBOOK}`.", ""]
     return "\n".join(lines)
+
+
+def _overview_caption(p: Profiles) -> str:
+    """Caption of the overview figure: what each panel ranks, and its glued EU value, highest
+    and lowest countries."""
+    inds = [i for i in p.indicators if i.overview and i.headline]
+    sides = ["Left", "Right"] if len(inds) == 2 else [f"Panel {n + 1}" for n in range(len(inds))]
+    parts = [f"{side}: {_g(f'ind-{i.key}-title')}, {_g(f'overview-{i.key}-count')} countries; "
+             f"EU {_g(f'overview-{i.key}-eu')}; highest {_g(f'overview-{i.key}-high')}, lowest "
+             f"{_g(f'overview-{i.key}-low')}" for side, i in zip(sides, inds, strict=True)]
+    return ("Every country's latest value, ranked, highest first (dashed line: the EU value; "
+            "hollow dots: a year before the EU value's). " + ". ".join(parts) + ". The explorer "
+            "of the site's Countries page ranks every headline indicator the same way, and each "
+            "country's profile gives all its values.")
 
 
 def pages(frames: dict) -> dict[str, str]:
@@ -961,30 +978,71 @@ def _against_eu(ax, p: Profiles, geo: str, compact: bool = False) -> list[str]:
     return used  # no legend: the caption says what the markers are
 
 
+def overview_panels(data: dict) -> list[dict]:
+    """The indicators of the static overview (``overview`` in the mapping), from the explorer's
+    data (:meth:`Profiles.overview`)."""
+    keys = {i.key for i in INDICATORS if i.overview}
+    return [i for i in data["indicators"] if i["key"] in keys]
+
+
+def overview_texts(data: dict) -> dict[str, str]:
+    """Glued texts of the overview's caption: per indicator, the EU value and the highest and
+    lowest countries, with their values and years."""
+    out = {}
+    for ind in overview_panels(data):
+        pts, eu = ind["points"], ind["eu"]
+
+        def who(q: dict, unit: str = ind["unit"]) -> str:
+            return f"{countries.name(q['geo'])} ({_with_unit(q['value'], unit)}, {q['year']})"
+
+        out[f"overview-{ind['key']}-eu"] = (f"{_with_unit(eu['value'], ind['unit'])} in {eu['year']}"
+                                            if eu else "no EU value")
+        out[f"overview-{ind['key']}-high"] = who(pts[0]) if pts else NO_DATA
+        out[f"overview-{ind['key']}-low"] = who(pts[-1]) if pts else NO_DATA
+        out[f"overview-{ind['key']}-count"] = str(len(pts))
+    return out
+
+
+#: Height (inches) of a row of the overview: a country code at 10 pt, one under the other.
+OVERVIEW_ROW = 0.17
+
+
 def plot_overview(p: Profiles, folder: Path | None = None) -> dict:
-    """Static equivalent of the Countries page's explorer (one ranked panel per indicator);
-    returns the explorer's data (also written as ``countries/overview.json``)."""
+    """Static equivalent of the Countries page's explorer, for one column (the phone, print):
+    the indicators marked ``overview`` in the mapping, each ranked in its own panel, side by
+    side, one row per country; the EU value a dashed line; a hollow dot a value of a year before
+    the EU value's. Returns the explorer's data (also written as ``countries/overview.json``)."""
+    import matplotlib.pyplot as plt
+
     from . import figures
     from .paths import figures_dir
 
     data = p.overview()
-    inds = data["indicators"]
-    ncols = 2 if len(inds) > 1 else 1
-    nrows = math.ceil(len(inds) / ncols)
-    height = 0.1 * len(p.geos) * nrows + 0.8
-    fig, axes = _grid(nrows, ncols, height, top=1 - 0.5 / height, left=0.06)
-    for ax in list(axes.flat)[len(inds):]:
-        ax.set_visible(False)
-    for ax, ind in zip(axes.flat, inds, strict=False):
+    inds = overview_panels(data)
+    rows = max((len(i["points"]) for i in inds), default=1)
+    figures.use_style()
+    fig, axes = plt.subplots(1, max(1, len(inds)), squeeze=False, layout="constrained",
+                             figsize=(figures.WIDTHS["full"], OVERVIEW_ROW * rows + 1.2))
+    for ax, ind in zip(axes[0], inds, strict=False):
         pts = ind["points"]
         y = np.arange(len(pts))
-        ax.scatter([q["value"] for q in pts], y, s=10, color=figures.HIGHLIGHT, zorder=3)
-        ax.set_yticks(y, [q["geo"] for q in pts], fontsize=6)
-        ax.invert_yaxis()
-        if ind["eu"]:
-            ax.axvline(ind["eu"]["value"], color=figures.GREY, ls="--", lw=1)
-            ax.text(ind["eu"]["value"], -1, f" EU {ind['eu']['year']}", fontsize=6, color="#444444")
-        ax.set_title(f"{ind['short']} ({ind['unit']})", loc="left", fontsize=8)
+        eu = ind["eu"]
+        older = [eu is not None and q["year"] < eu["year"] for q in pts]
+        ax.scatter([q["value"] for q, o in zip(pts, older, strict=True) if not o],
+                   [i for i, o in zip(y, older, strict=True) if not o],
+                   s=18, color=figures.HIGHLIGHT, zorder=3)
+        ax.scatter([q["value"] for q, o in zip(pts, older, strict=True) if o],
+                   [i for i, o in zip(y, older, strict=True) if o],
+                   s=18, facecolor="white", edgecolor=figures.HIGHLIGHT, zorder=3)
+        ax.set_yticks(y, [q["geo"] for q in pts])
+        ax.set_ylim(rows - 0.5, -0.5)
+        ax.tick_params(axis="y", length=0)
+        ax.set_xlim(left=0)
+        if eu:
+            ax.axvline(eu["value"], color=figures.GREY, ls="--", lw=1)
+            ax.text(eu["value"], rows - 1, f" EU {eu['year']}", va="center", color="#444444")
+        ax.set_title(ind["short"], loc="left")
+        ax.set_xlabel(ind["unit"])
         ax.grid(axis="y", visible=False)
     _save(fig, "countries-overview",
           "; ".join(sorted({i["source"] for i in inds})) + "; latest year of each country", folder)
