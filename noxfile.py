@@ -8,7 +8,8 @@
 - ``bench``: times clean and incremental builds, nbval and the PDF on a copy of the book.
 - ``pdf``: the PDF through LaTeX -> ``_build/pdf/microcredentials-report.pdf``, and next to the
   HTML (``_build/html/``) when the site is built, where the site links to it; prints its pages,
-  metadata and the overfull lines of the LaTeX log (fails on any wider than 5 pt).
+  metadata and the overfull lines of the LaTeX log (fails on any wider than 5 pt), and the pages
+  of each country fiche (fails on a fiche of more than two pages).
 - ``release``: the edition of ``CITATION.cff``: site, PDF, the page *Changes in this edition*
   (against the previous edition's values in ``editions/``) and the release files in
   ``_build/release/``.
@@ -121,6 +122,8 @@ def build_pdf(session: nox.Session, *args: str) -> Path:
         session.log(f"PDF: {site / built.name}")
     session.run("python", "-m", "mcreport.editions", "pdf-report", str(target),
                 "--log", str(built.with_suffix(".log")), "--max-overfull", str(OVERFULL_PT))
+    # pages per country fiche, read from the table of contents; fails on a fiche over two pages
+    session.run("python", "-m", "mcreport.countrypages", str(built.with_suffix(".toc")))
     return target
 
 

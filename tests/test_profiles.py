@@ -166,3 +166,48 @@ def test_country_matrix_replaces_nqf_countries_when_present():
     assert name == "country_matrix"
     # titles come from the resource's schema when it is in the data package, else column names
     assert [value for _, value in rows[0]["facts"]] == ["10", "cedefop2023nqftool", "yes"]
+
+
+def test_overview_panels_and_caption_texts(frames):
+    """The static overview ranks the indicators marked in the mapping; its caption's texts are
+    the explorer's data (the EU value, the highest and the lowest country)."""
+    p = profiles.Profiles.of(frames)
+    data = p.overview()
+    panels = profiles.overview_panels(data)
+    assert [i["key"] for i in panels] == [i.key for i in p.indicators if i.overview]
+    texts = p.glue_values()
+    for ind in panels:
+        top, bottom = ind["points"][0], ind["points"][-1]
+        assert texts[f"overview-{ind['key']}-high"].startswith(countries.name(top["geo"]))
+        assert texts[f"overview-{ind['key']}-low"].startswith(countries.name(bottom["geo"]))
+        assert texts[f"overview-{ind['key']}-count"] == str(len(ind["points"]))
+        assert str(ind["eu"]["year"]) in texts[f"overview-{ind['key']}-eu"]
+    index = (REPO / "book" / "countries" / "index.md").read_text(encoding="utf-8")
+    assert all(f"overview-{i['key']}-high" in index for i in panels)
+
+
+TOC = r"""\contentsline {chapter}{\numberline {13}Countries}{149}{chapter.13}%
+\contentsline {section}{\numberline {13.1}Compare countries}{149}{section.13.1}%
+\contentsline {section}{\numberline {13.3}Austria}{151}{section.13.3}%
+\contentsline {subsection}{\numberline {13.3.1}Key indicators}{151}{subsection.13.3.1}%
+\contentsline {subsection}{\numberline {13.3.2}Cedefop’s study}{152}{subsection.13.3.2}%
+\contentsline {section}{\numberline {13.4}Bosnia and Herzegovina}{153}{section.13.4}%
+\contentsline {section}{\numberline {13.5}Türkiye}{156}{section.13.5}%
+\contentsline {chapter}{\numberline {14}Reproducibility}{157}{chapter.14}%
+"""
+
+
+def test_pages_per_fiche_from_the_table_of_contents(tmp_path):
+    from mcreport import countrypages
+
+    names = {"Austria", "Bosnia and Herzegovina", "Türkiye"}
+    assert countrypages.fiche_pages(TOC, names) == {
+        "Austria": 2, "Bosnia and Herzegovina": 3, "Türkiye": 1}
+    toc = tmp_path / "report.toc"
+    toc.write_text(TOC, encoding="utf-8")
+    text, long = countrypages.fiche_report(toc, REPO)
+    assert "min 1, median 2, max 3" in text
+    assert long == ["Bosnia and Herzegovina (3 pages)"]
+    assert countrypages.main([str(toc)]) == 1
+    with pytest.raises(ValueError, match="last entry"):
+        countrypages.fiche_pages(TOC.split("\\contentsline {chapter}{\\numberline {14}")[0], names)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import sys
 from pathlib import Path
 
 from docutils import nodes
@@ -42,14 +43,32 @@ INDEX = f"{FOLDER}/index"
 ANNEX_BEFORE = "book/reproducibility"
 #: Label suffix of a profile's sections that the PDF leaves out (they stay on the site).
 SITE_ONLY = "-site"
-#: Relative column widths of the profile template's tables in print, by their header row.
+#: Columns of the profile template's tables in print, by their header row: relative width, and
+#: "l" (ragged right) or "r" (ragged left: the numbers). Chosen so that most cells take one or
+#: two lines: a fiche fits on two pages.
 FICHE_COLUMNS = {
     ("Indicator", "Latest", "Year", "EU, same year", "Rank", "Change since base year", "Notes"):
-        (25, 7, 5, 8, 8, 27, 20),
-    ("Initiative", "Period", "Called microcredentials", "Published counts and amounts", "Source"):
-        (30, 19, 11, 25, 15),
-    ("Fact", "Value"): (40, 60),
+        ((30, "l"), (8, "r"), (6, "r"), (10, "r"), (8, "r"), (23, "l"), (15, "l")),
+    ("Fact", "Value"): ((36, "l"), (64, "l")),
 }
+#: The initiatives table of a profile: in print, one paragraph per initiative (its long texts
+#: run the width of the page instead of down narrow columns).
+INITIATIVES = ("Initiative", "Period", "Called microcredentials", "Published counts and amounts",
+               "Source")
+#: LaTeX that opens a fiche (closed by ``\\endgroup``): a new page, small type, and, within the
+#: fiche, headings with less space around them, which may stand lower on a page (Sphinx's
+#: headings, titlesec's ``nobottomtitles*``, move to the next page any that would have less
+#: than a fifth of the page under them), and tables that start where four lines fit (the report's
+#: tables need ten); less space around the chart.
+FICHE_START = ("\\clearpage\\begingroup\\small\\setlength{\\tabcolsep}{3pt}"
+               "\\renewcommand{\\bottomtitlespace}{5\\baselineskip}"
+               "\\def\\sphinxatlongtablestart{\\par\\Needspace*{4\\baselineskip}\\mclongtablestart}"
+               "\\titlespacing*{\\subsection}{0pt}{1.6ex plus .4ex minus .2ex}{.6ex plus .1ex}"
+               "\\titlespacing*{\\section}{0pt}{0pt}{1.2ex plus .2ex}"
+               "\\setlength{\\intextsep}{6pt plus 2pt minus 2pt}"
+               "\\setlength{\\textfloatsep}{8pt plus 2pt minus 2pt}"
+               "\\setlength{\\abovecaptionskip}{4pt}\n")
+_RAGGED = {"l": r">{\raggedright\arraybackslash}", "r": r">{\raggedleft\arraybackslash}"}
 
 
 def _profiles(srcdir: Path) -> set[str]:
@@ -134,10 +153,14 @@ class PrintFiches(SphinxPostTransform):
                     section.parent.remove(section)
             node.parent.remove(node)
             for table in list(node.findall(nodes.table)):
-                _fit(table, tables.print_unit(self.config))
-            _chart_after_tables(node)
-            chapter += nodes.raw("", "\\clearpage\\begingroup\\small\\setlength{\\tabcolsep}{3pt}\n",
-                                 format="latex")
+                if _heads(table) == INITIATIVES:
+                    _as_paragraphs(table)
+                else:
+                    _fit(table, tables.print_unit(self.config))
+            _chart_after_framework(node)
+            _notes_small(node)
+            _last_section_unwrapped(node)
+            chapter += nodes.raw("", FICHE_START, format="latex")
             chapter += node
             chapter += nodes.raw("", "\\endgroup\n", format="latex")
         annex = files.get(ANNEX_BEFORE)
@@ -152,23 +175,101 @@ class PrintFiches(SphinxPostTransform):
         annex.parent.insert(annex.parent.index(annex), index)
 
 
-def _chart_after_tables(fiche: nodes.Node) -> None:
-    """The chart after the fiche's tables, at the end of its last section but two (the
-    initiatives): placed early, the float leaves the rest of the first page empty."""
+def _heads(table: nodes.table) -> tuple[str, ...]:
+    """Texts of a table's header row."""
+    head = next(table.findall(nodes.thead), None)
+    row = next(head.findall(nodes.row), None) if head is not None else None
+    return tuple(e.astext().strip() for e in row.children) if row is not None else ()
+
+
+def _cell(entry: nodes.Node) -> list[nodes.Node]:
+    """The inline content of a table cell (its paragraphs' children), taken out of it."""
+    out: list[nodes.Node] = []
+    for child in list(entry.children):
+        inner = list(child.children) if isinstance(child, nodes.paragraph) else [child]
+        for node in inner:
+            node.parent.remove(node)
+        out += inner
+    return out
+
+
+def _as_paragraphs(table: nodes.table) -> None:
+    """The initiatives table as one paragraph per initiative, in small type: the same cells
+    (the same glued values and links), each labelled with its column's heading."""
+    heads = [h[0].lower() + h[1:] for h in _heads(table)]
+    body = next(table.findall(nodes.tbody), None)
+    parent = table.parent
+    if body is None or parent is None:
+        return
+    at = parent.index(table)
+    out: list[nodes.Node] = [nodes.raw("", "\\begingroup\\footnotesize\n", format="latex")]
+    for row in body.findall(nodes.row):
+        cells = [e for e in row.children if isinstance(e, nodes.entry)]
+        para = nodes.paragraph()
+        para += nodes.strong("", "", *_cell(cells[0]))
+        for n, (head, cell) in enumerate(zip(heads[1:], cells[1:], strict=True)):
+            sentence = n != 1  # "Period: …; called microcredentials: …. Published counts …"
+            para += nodes.Text((". " + head[0].upper() + head[1:]) if sentence else ("; " + head))
+            para += nodes.Text(": ")
+            para += _cell(cell)
+        para += nodes.Text(".")
+        out.append(para)
+    out.append(nodes.raw("", "\\par\\endgroup\n", format="latex"))
+    parent.remove(table)
+    for n, node in enumerate(out):
+        parent.insert(at + n, node)
+
+
+def _last_section_unwrapped(fiche: nodes.Node) -> None:
+    """The fiche's last section (its sources: one paragraph in print, which says what it is)
+    without its heading, in small type, at the end of the section before it."""
+    top = [s for s in fiche.findall(nodes.section) if isinstance(s.parent, nodes.section)
+           and not isinstance(s.parent.parent, nodes.section)]
+    if len(top) < 2 or top[-1].parent is None:
+        return
+    last, before = top[-1], top[-2]
+    body = [c for c in last.children if not isinstance(c, nodes.title)]
+    for child in body:
+        last.remove(child)
+    last.parent.remove(last)
+    before += nodes.raw("", "\\begingroup\\footnotesize\n", format="latex")
+    before.extend(body)
+    before += nodes.raw("", "\\par\\endgroup\n", format="latex")
+
+
+def _notes_small(fiche: nodes.Node) -> None:
+    """The notes under the key indicators table (the vintages of a series) in small type."""
+    table = next(fiche.findall(nodes.table), None)
+    if table is None or table.parent is None:
+        return
+    parent = table.parent
+    after = [n for n in parent.children[parent.index(table) + 1:] if isinstance(n, nodes.paragraph)]
+    if after:
+        parent.insert(parent.index(after[0]), nodes.raw("", "\\begingroup\\footnotesize\n",
+                                                        format="latex"))
+        parent.insert(parent.index(after[-1]) + 1, nodes.raw("", "\\par\\endgroup\n", format="latex"))
+
+
+def _chart_after_framework(fiche: nodes.Node) -> None:
+    """The chart at the end of the fiche's second section (the framework): the key indicators
+    and the framework fill the first page, the chart heads the second, where the initiatives,
+    Cedefop's study and the sources follow it. Placed after the key indicators, the float does
+    not fit under them and leaves the rest of the first page empty."""
     figure = next(fiche.findall(nodes.figure), None)
     sections = [s for s in fiche.findall(nodes.section) if s is not fiche]
     top = [s for s in sections if isinstance(s.parent, nodes.section)
            and not isinstance(s.parent.parent, nodes.section)]
-    if figure is None or len(top) < 3 or figure.parent is None:
+    if figure is None or len(top) < 2 or figure.parent is None:
         return
     figure.parent.remove(figure)
-    top[-3] += figure
+    top[1] += figure
 
 
 def _fit(table: nodes.table, unit: float) -> None:
-    """Column widths of a fiche's table from its text and the type size that fits them, as the
-    report's data tables are printed (:func:`mcreport.sphinxext.tables.fit_columns`): LaTeX's
-    automatic widths leave the narrow columns narrower than their values."""
+    """Columns of a fiche's table: the template's tables as :data:`FICHE_COLUMNS` sets them;
+    any other, widths from its text and the type size that fits them, as the report's data
+    tables are printed (:func:`mcreport.sphinxext.tables.fit_columns`): LaTeX's automatic widths
+    leave the narrow columns narrower than their values."""
     from .sphinxext import tables
 
     tgroup = next(table.findall(nodes.tgroup), None)
@@ -181,18 +282,48 @@ def _fit(table: nodes.table, unit: float) -> None:
             if i < len(specs):
                 cells[i].append(entry.astext())
     heads = tuple(c[0] if c else "" for c in cells)
-    if heads in FICHE_COLUMNS:  # the template's tables: widths chosen for them, small type
-        widths, size = list(FICHE_COLUMNS[heads]), "\\footnotesize"
-    else:
-        extents = [tables.column_extent(h, c[1:]) for h, c in zip(heads, cells, strict=True)]
-        widths, size = tables.fit_columns(extents, unit=unit)
+    if heads in FICHE_COLUMNS:  # the template's tables: columns chosen for them, small type
+        columns = _shared(FICHE_COLUMNS[heads], cells)
+        total = sum(w for w, _ in columns)
+        spec = "".join(f"{_RAGGED[a]}\\X{{{w}}}{{{total}}}" for w, a in columns)
+        at = table.parent.index(table)
+        table.parent.insert(at, addnodes.tabular_col_spec(spec=spec))
+        table["classes"] += ["longtable"]  # a table may break across pages
+        _small(table, "\\footnotesize")
+        return
+    extents = [tables.column_extent(h, c[1:]) for h, c in zip(heads, cells, strict=True)]
+    widths, size = tables.fit_columns(extents, unit=unit)
     for spec, width in zip(specs, widths, strict=True):
         spec["colwidth"] = width
     table["classes"] += ["colwidths-given", "longtable"]  # a table may break across pages
     if size:
-        at = table.parent.index(table)
-        table.parent.insert(at + 1, nodes.raw("", "\\endgroup\n", format="latex"))
-        table.parent.insert(at, nodes.raw("", f"\\begingroup{size}\n", format="latex"))
+        _small(table, size)
+
+
+def _shared(columns, cells: list[list[str]]):
+    """The columns of :data:`FICHE_COLUMNS` with the width of those marked "l" after the first
+    shared among them by the length of their text (each at least half its set width): long
+    reasons for a missing value take the room of short changes, and the other way round."""
+    free = [i for i, (_, a) in enumerate(columns) if a == "l"][1:]
+    if len(free) < 2:
+        return columns
+    room = sum(columns[i][0] for i in free)
+    text = {i: sum(len(t) for t in cells[i][1:]) or 1 for i in free}
+    least = {i: columns[i][0] // 2 for i in free}
+    spare = room - sum(least.values())
+    widths = {i: least[i] + round(spare * text[i] / sum(text.values())) for i in free}
+    widths[free[-1]] += room - sum(widths.values())  # rounding: the same total
+    return tuple((widths.get(i, w), a) for i, (w, a) in enumerate(columns))
+
+
+def _small(table: nodes.table, size: str) -> None:
+    """The table in a smaller type (a LaTeX size command)."""
+    parent = table.parent
+    start = parent.index(table)
+    while start and isinstance(parent[start - 1], addnodes.tabular_col_spec):
+        start -= 1  # its column spec goes with it
+    parent.insert(parent.index(table) + 1, nodes.raw("", "\\endgroup\n", format="latex"))
+    parent.insert(start, nodes.raw("", f"\\begingroup{size}\n", format="latex"))
 
 
 def _page_script(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
@@ -206,3 +337,68 @@ def setup(app: Sphinx) -> dict:
     app.add_post_transform(PrintFiches)
     app.connect("html-page-context", _page_script)
     return {"version": "1", "parallel_read_safe": False, "parallel_write_safe": True}
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages per fiche in the built PDF
+# ---------------------------------------------------------------------------------------------
+
+#: Most pages a country fiche may take in the PDF.
+MAX_FICHE_PAGES = 2
+_TOC_ENTRY = re.compile(r"\\contentsline \{(part|chapter|section)\}\{(?:\\numberline \{[^}]*\})?"
+                        r"(.*?)\}\{(\d+)\}")
+
+
+def fiche_pages(toc: str, names: set[str]) -> dict[str, int]:
+    """Pages of each fiche, read from the LaTeX table of contents (``<name>.toc``): a fiche is a
+    section whose title is one of ``names`` (the countries' names); it runs to the page before
+    the next entry of its level or above (each fiche, and the next chapter, starts a page)."""
+    entries = [(m.group(1), m.group(2).strip(), int(m.group(3))) for m in _TOC_ENTRY.finditer(toc)]
+    out: dict[str, int] = {}
+    for n, (level, title, page) in enumerate(entries):
+        if level != "section" or title not in names:
+            continue
+        following = next((p for _, _, p in entries[n + 1:]), None)
+        if following is None:
+            raise ValueError(f"the fiche {title!r} is the last entry of the table of contents: "
+                             "its end is not known")
+        out[title] = max(1, following - page)
+    return out
+
+
+def fiche_report(toc_path: Path, srcdir: Path, most: int = MAX_FICHE_PAGES) -> tuple[str, list[str]]:
+    """Pages per fiche of the built PDF as text, and the fiches longer than ``most`` pages."""
+    names = {countries.name(code) for code in _profiles(srcdir)}
+    pages = fiche_pages(toc_path.read_text(encoding="utf-8"), names)
+    if not pages:
+        return f"Country fiches: none found in {toc_path}", []
+    counts = sorted(pages.values())
+    median = counts[len(counts) // 2] if len(counts) % 2 else (
+        counts[len(counts) // 2 - 1] + counts[len(counts) // 2]) / 2
+    lines = [f"Country fiches: {len(pages)}, pages each min {counts[0]}, median {median:g}, "
+             f"max {counts[-1]}, {sum(counts)} in all"]
+    lines += [f"  {name}: {n}" for name, n in pages.items()]
+    return "\n".join(lines), [f"{name} ({n} pages)" for name, n in pages.items() if n > most]
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from .paths import project_root
+
+    parser = argparse.ArgumentParser(prog="python -m mcreport.countrypages",
+                                     description="Pages per country fiche of the built PDF.")
+    parser.add_argument("toc", type=Path, help="the LaTeX table of contents (_build/latex/*.toc)")
+    parser.add_argument("--max", type=int, default=MAX_FICHE_PAGES,
+                        help="fail when a fiche takes more pages than this")
+    args = parser.parse_args(argv)
+    text, long = fiche_report(args.toc, project_root(), args.max)
+    print(text)
+    if long:
+        print(f"Country fiches longer than {args.max} pages: {', '.join(long)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

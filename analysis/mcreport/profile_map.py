@@ -42,6 +42,8 @@ class Indicator:
     base_year: int | None = None  #: change is stated since this year
     chart: str | None = None  #: panel of the country chart: participation, equity, employers, online
     headline: bool = True  #: shown in the headline table and the Countries overview
+    #: ranked in the static figure of the Countries page (the explorer ranks every headline one)
+    overview: bool = False
     requires: str | None = None  #: resource that must be in the data package
     #: why a country the dataset does not cover has no value (said on its profile)
     not_covered: str = "not covered: the survey or the published table has no data for it"
@@ -59,14 +61,15 @@ _KIVET = "not covered: Cedefop's key indicators on VET have no value for it"
 _BOTH = ("not covered: neither Cedefop's key indicators on VET nor the Eurostat extract of 2023 "
          "has a value for it")
 
-def _kivet(code: str, survey: str, base_year: int, short: str, chart: str | None = None) -> Indicator:
+def _kivet(code: str, survey: str, base_year: int, short: str, chart: str | None = None,
+           overview: bool = False) -> Indicator:
     """A Cedefop key indicator on VET (KIVET), on as soon as `kivet_indicators` is in the package;
     its title and unit come from `kivet_indicator_list`."""
     extra = {"chart": chart} if chart else {}
     return Indicator(f"k{code}", "kivet_indicators", "", "",
                      f"Cedefop KIVET {code} (Eurostat {survey})", layout="kivet",
                      where={"indicator": code}, base_year=base_year, requires="kivet_indicators",
-                     not_covered=_KIVET, short=short, **extra)
+                     not_covered=_KIVET, short=short, overview=overview, **extra)
 
 
 INDICATORS: tuple[Indicator, ...] = (
@@ -78,7 +81,7 @@ INDICATORS: tuple[Indicator, ...] = (
               older=Older("adult_participation_25_64", "Eurostat extract (2023)",
                           "Eurostat (trng_lfse_04), 2023 extract"),
               base_year=2015, chart="participation", requires="kivet_indicators",
-              not_covered=_BOTH,
+              not_covered=_BOTH, overview=True,
               short="adults 25-64, four weeks"),
     Indicator("lfs4w74", "adult_participation_25_74",
               "Adults in education or training, last four weeks (25-74)", "%",
@@ -97,11 +100,12 @@ INDICATORS: tuple[Indicator, ...] = (
               short="online learning material"),
     # Cedefop key indicators on VET (KIVET): on as soon as `kivet_indicators` is in the package.
     _kivet("1050a", "LFS", 2022, "adults 25-64, twelve months (LFS)"),
-    _kivet("1051", "AES", 2016, "adults 25-64, twelve months (AES)"),
+    # the twelve-month rate of the Adult Education Survey (Theme 3 sets it beside the EU targets)
+    _kivet("1051", "AES", 2016, "adults 25-64, twelve months (AES)", overview=True),
     _kivet("1091", "LFS", 2015, "older adults (55-64)", chart="equity"),
     _kivet("1100", "LFS", 2015, "low-qualified adults", chart="equity"),
     _kivet("1110", "LFS", 2015, "unemployed adults", chart="equity"),
-    _kivet("1060", "CVTS", 2015, "enterprises providing training", chart="employers"),
+    _kivet("1060", "CVTS", 2015, "firms providing training", chart="employers"),
     _kivet("1030", "CVTS", 2015, "workers in CVT courses", chart="employers"),
     _kivet("1140a", "ICT usage survey", 2019, "learning online", chart="online"),
     _kivet("2130a", "ICT usage survey", 2021, "basic digital skills", chart="online"),

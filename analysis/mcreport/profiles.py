@@ -30,6 +30,7 @@ from .profile_map import (
     EU,
     FLAGS,
     FRAMEWORKS,
+    INDICATORS,
     MIN_DATASETS,
     OECD,
     TITLES,
@@ -463,7 +464,7 @@ class Profiles:
     def glue_values(self) -> dict[str, str]:
         """Every text the pages paste, by glue key (the indicators' titles and source lines too:
         they hold the data's codes and age bands, which the pages do not type)."""
-        out: dict[str, str] = {"sources": _sources(self)}
+        out: dict[str, str] = {"sources": _sources(self), **overview_texts(self.overview())}
         for ind in self.indicators:
             out[f"ind-{ind.key}-title"] = f"{ind.title} ({ind.unit})"
             if ind.older is not None:
@@ -539,10 +540,11 @@ def render_profile(p: Profiles, geo: str) -> str:
         f":name: fig-country-{slug(geo)}",
         f":alt: {_alt_text(p, name)}",
         "",
-        f"{name}: adult participation in learning over time against the EU (squares: breaks in "
-        "series; a dotted line: where the vintage of the series changes), and the latest values "
-        "of " + ", ".join(CHARTS[c].lower() for c in _panels(p) if c != "participation")
-        + " (blue dots) against the EU of the same year (grey bars; grey diamonds: OECD average).",
+        f"{name} (blue) against the EU-27 (grey): adult participation in learning over time "
+        "(squares: breaks in series; a dotted line: where the vintage of the series changes), "
+        "and the latest value of each indicator of "
+        + ", ".join(CHARTS[c].lower() for c in _panels(p) if c != "participation")
+        + " against the EU value of the same year (grey bars; grey diamonds: OECD average).",
         "```",
         "",
     ]
@@ -638,8 +640,8 @@ def _panels(p: Profiles) -> list[str]:
 
 def _alt_text(p: Profiles, name: str) -> str:
     others = [CHARTS[c].lower() for c in _panels(p) if c != "participation"]
-    return (f"Two panels for {name}. Left: line chart of adult participation in learning over "
-            "time against the EU-27, breaks in series marked with squares. Right: dots of the "
+    return (f"Two panels for {name}. First: line chart of adult participation in learning over "
+            "time against the EU-27, breaks in series marked with squares. Second: dots of the "
             f"latest value of {', '.join(others)}, each against the EU value of the same year "
             "(or the OECD average for the OECD indicator); rows without data say so.")
 
@@ -668,18 +670,22 @@ def render_index(p: Profiles) -> str:
         "",
         "## Compare countries",
         "",
+        "```{only} html",
         "Choose an indicator: every country with a value is ranked, with the EU value as a line.",
         "Each point names the value, its year and its flags.",
+        "```",
         "",
         ":::{countryexplorer} ../figures/countries/overview.json",
         ":::",
         "",
         "```{figure} ../figures/countries-overview.*",
         ":name: fig-countries-overview",
-        ":alt: Ranked dot charts, one per headline indicator, of every country's latest value, "
-        "with the EU value as a vertical line.",
+        ":alt: Two ranked dot charts side by side, one row per country, highest value at the "
+        "top: the latest value of each country for the two indicators the caption names, filled "
+        "dots for the year of the EU value and hollow dots for earlier years, with the EU value "
+        "as a dashed vertical line.",
         "",
-        "Every country's latest value of each headline indicator, ranked; the line is the EU value.",
+        _overview_caption(p),
         "```",
         "",
         "## Headline indicators",
@@ -705,6 +711,20 @@ def render_index(p: Profiles) -> str:
     return "\n".join(lines)
 
 
+def _overview_caption(p: Profiles) -> str:
+    """Caption of the overview figure: what each panel ranks, and its glued EU value, highest
+    and lowest countries."""
+    inds = [i for i in p.indicators if i.overview and i.headline]
+    sides = ["Left", "Right"] if len(inds) == 2 else [f"Panel {n + 1}" for n in range(len(inds))]
+    parts = [f"{side}: {_g(f'ind-{i.key}-title')}, {_g(f'overview-{i.key}-count')} countries; "
+             f"EU {_g(f'overview-{i.key}-eu')}; highest {_g(f'overview-{i.key}-high')}, lowest "
+             f"{_g(f'overview-{i.key}-low')}" for side, i in zip(sides, inds, strict=True)]
+    return ("Every country's latest value, ranked, highest first (dashed line: the EU value; "
+            "hollow dots: a year before the EU value's). " + ". ".join(parts) + ". The explorer "
+            "of the site's Countries page ranks every headline indicator the same way, and each "
+            "country's profile gives all its values.")
+
+
 def pages(frames: dict) -> dict[str, str]:
     """``{file name in book/countries: text}`` of every page."""
     p = Profiles.of(frames)
@@ -724,25 +744,68 @@ def toc_entries(frames: dict) -> list[str]:
 
 
 def plot_country(p: Profiles, geo: str, folder: Path | None = None) -> None:
-    """One figure per country: participation over time against the EU (left) and the latest
-    value of every other charted indicator against the EU (right)."""
+    """One chart per country: participation over time against the EU, and the latest value of
+    every other charted indicator against the EU. Two drawings of the same values: for the site
+    (``country-<code>.svg``) the panels are stacked, side by side they are too small on a phone;
+    for print (``country-<code>.pdf``) they are side by side, at the width of the text, so that
+    the chart takes a third of a page and the fiche fits on two."""
+    import matplotlib.pyplot as plt
+
+    from . import figures
+
+    name = f"country-{slug(geo)}"
     fig, axes = _grid(2, 1, 6.4, width=COUNTRY_WIDTH)
-    (left,), (right,) = axes  # one above the other: side by side they are too small on a phone
+    (left,), (right,) = axes  # one above the other
     left.set_position([0.14, 0.69, 0.78, 0.23])
     right.set_position([0.50, 0.13, 0.42, 0.46])  # room for the indicators' labels
+    source = _draw_country(fig, left, right, p, geo, wrap=40, compact=False)
+    _save(fig, name, textwrap.fill(source, SOURCE_WRAP), folder)
+    figures.use_style()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(PRINT_WIDTH, PRINT_HEIGHT),
+                                      layout="constrained", width_ratios=(1.0, 0.75))
+    source = _draw_country(fig, left, right, p, geo, wrap=30, compact=True)
+    _save(fig, name, textwrap.fill(source, PRINT_SOURCE_WRAP), folder, only="pdf")
+
+
+def _draw_country(fig, left, right, p: Profiles, geo: str, wrap: int, compact: bool) -> str:
+    """Both panels of a country's chart and its title; returns the source line. ``compact``
+    (print): the legend under both panels, and the years of the right panel's values on its
+    right, so that its labels take one line each."""
     used: set[str] = set()
-    for ax, title, draw in ((left, CHARTS["participation"], _participation),
-                            (right, "Against the EU, latest year", _against_eu)):
+    against = "Against EU" if compact else "Against the EU, latest year"
+    over_time = "Participation" if compact else CHARTS["participation"]  # the caption says more
+    for ax, title, draw in ((left, over_time, _participation),
+                            (right, against, _against_eu)):
         ax.set_title(title, loc="left")
-        drawn = draw(ax, p, geo)
+        drawn = draw(ax, p, geo, compact)
         used.update(drawn)
         if not drawn:
             ax.set_axis_off()
-            ax.text(0.0, 0.5, textwrap.fill("No data: " + _why_empty(p, geo, title), 40), fontsize=10,
-                    transform=ax.transAxes, va="center")
-    fig.suptitle(countries.name(geo), x=0.01, ha="left", fontsize=11)
-    _save(fig, f"country-{slug(geo)}", textwrap.fill(
-        "; ".join(sorted(used)) or "the report's datasets", SOURCE_WRAP), folder)
+            ax.text(0.0, 0.5, textwrap.fill("No data: " + _why_empty(p, geo, draw is _participation), wrap),
+                    fontsize=10, transform=ax.transAxes, va="center")
+    if not compact:  # in print, the fiche's heading and the caption name the country
+        fig.suptitle(countries.name(geo), x=0.01, ha="left", fontsize=11)
+    return _source_text(used)
+
+
+_KIVET_SOURCE = re.compile(r"Cedefop KIVET (\w+)(, [^(]*)? \(Eurostat ([^)]+)\)")
+
+
+def _source_text(used: set[str]) -> str:
+    """The source line of a country chart: the KIVET indicators grouped by the survey they
+    come from ("Cedefop KIVET 1060, 1030 (Eurostat CVTS)"), the other sources as they are."""
+    surveys: dict[str, list[str]] = {}
+    others = []
+    for source in sorted(used):
+        m = _KIVET_SOURCE.fullmatch(source)
+        if m:
+            surveys.setdefault(m.group(3), []).append(m.group(1) + (m.group(2) or ""))
+        else:
+            others.append(source)
+    parts = [f"Cedefop KIVET {', '.join(codes)} (Eurostat {survey})" if n == 0 else
+             f"KIVET {', '.join(codes)} (Eurostat {survey})"
+             for n, (survey, codes) in enumerate(sorted(surveys.items()))]
+    return "; ".join(parts + others) or "the report's datasets"
 
 
 _POOL_PROFILES: Profiles | None = None
@@ -778,6 +841,11 @@ def plot_countries(p: Profiles, folder: Path | None = None) -> list[str]:
 #: legible on a phone and prints at its own size; its source line is wrapped to stay inside it.
 COUNTRY_WIDTH = 4.5
 SOURCE_WRAP = 64
+#: The chart in print (panels side by side): the width of the text of the PDF's page (A4, 2.4 cm
+#: margins: 16.2 cm), and a height that leaves the fiche's tables most of its two pages.
+PRINT_WIDTH = 6.3
+PRINT_HEIGHT = 2.3
+PRINT_SOURCE_WRAP = 100
 
 
 def _grid(nrows: int, ncols: int, height: float, top: float = 0.9, left: float = 0.1,
@@ -796,28 +864,40 @@ def _grid(nrows: int, ncols: int, height: float, top: float = 0.9, left: float =
     return fig, axes
 
 
-def _save(fig, name: str, source: str, folder: Path | None) -> None:
+def _save(fig, name: str, source: str, folder: Path | None, only: str = "") -> None:
     """figures.finish, with the PDF's fonts embedded as Type 3 (the same glyphs; embedding the
-    TrueType font anew in each of three dozen files took most of the notebook's time)."""
+    TrueType font anew in each of three dozen files took most of the notebook's time).
+    ``only="pdf"``: keep only the PDF (the print drawing of a chart whose SVG is another)."""
+    import shutil
+    import tempfile
+
     import matplotlib as mpl
     import matplotlib.pyplot as plt
 
     from . import figures
+    from .paths import figures_dir
 
     with mpl.rc_context({"pdf.fonttype": 3}):
-        figures.finish(fig, name, source=source, folder=folder)
+        if not only:
+            figures.finish(fig, name, source=source, folder=folder)
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                figures.finish(fig, name, source=source, folder=Path(tmp))
+                target = folder or figures_dir()
+                target.mkdir(parents=True, exist_ok=True)
+                shutil.move(Path(tmp) / f"{name}.{only}", target / f"{name}.{only}")
     plt.close(fig)
 
 
-def _why_empty(p: Profiles, geo: str, title: str) -> str:
+def _why_empty(p: Profiles, geo: str, participation: bool) -> str:
     inds = [i for i in p.indicators if i.chart == "participation"]
-    if title != CHARTS["participation"]:
+    if not participation:
         inds = [i for i in p.indicators if i.chart and i.chart != "participation"]
     notes = sorted({p.headline(i, geo).note for i in inds} - {""})
     return "\n".join(notes) or "the report's datasets have no value for it"
 
 
-def _participation(ax, p: Profiles, geo: str) -> list[str]:
+def _participation(ax, p: Profiles, geo: str, compact: bool = False) -> list[str]:
     from . import figures
 
     # the first indicator of the chart (in the mapping's order) that has values for the country
@@ -834,19 +914,22 @@ def _participation(ax, p: Profiles, geo: str) -> list[str]:
         if "vintage" in own and ind.older is not None and own.vintage.nunique() > 1:
             first_new = int(own[own.vintage == ind.vintage].year.min())
             ax.axvline(first_new - 0.5, color="#444444", lw=0.8, ls=":")
-            ax.text(first_new - 0.5, 0.98, f" {ind.vintage}", fontsize=7, color="#444444",
-                    va="top", transform=ax.get_xaxis_transform())
+            if not compact:  # in print the caption says what the dotted line is
+                ax.text(first_new - 0.5, 0.98, f" {ind.vintage}", fontsize=7, color="#444444",
+                        va="top", transform=ax.get_xaxis_transform())
         breaks = own[own.flag.str.contains("b")]
         ax.scatter(breaks.year.astype(int), breaks.value, marker="s", s=22, facecolor="white",
                    edgecolor=figures.HIGHLIGHT, zorder=3, label="break in series")
         ax.set_ylabel(f"% of {ind.short}")
-        ax.legend(loc="best", fontsize=7)
+        if not compact:  # in print the caption says what the lines and squares are
+            ax.legend(loc="best", fontsize=7)
         return [ind.source]
     return []
 
 
-def _against_eu(ax, p: Profiles, geo: str) -> list[str]:
-    """One row per indicator: the country's latest value, and the EU's (or OECD average)."""
+def _against_eu(ax, p: Profiles, geo: str, compact: bool = False) -> list[str]:
+    """One row per indicator: the country's latest value, and the EU's (or OECD average).
+    ``compact``: the year of each value on the right of the panel, not in its label."""
     from . import figures
 
     rows, used = [], []
@@ -855,20 +938,20 @@ def _against_eu(ax, p: Profiles, geo: str) -> list[str]:
         for ind in inds:
             h = p.headline(ind, geo)
             if h.value is None:
-                rows.append((f"{ind.short}: no data", None, None, None))
+                rows.append((ind.short, None, None, None, "no data"))
                 continue
-            rows.append((f"{ind.short} ({h.year})", h.value, h.eu, "EU"))
+            rows.append((ind.short, h.value, h.eu, "EU", str(h.year)))
             used.append(ind.source)
         if chart == "employers" and not inds:
             table = p.frames[OECD["dataset"]]
             rows_ = table[table.indicator == OECD["employers"]]
             own, avg = rows_[rows_.geo == geo], rows_[rows_.geo == OECD["average"]]
-            label = "enterprises training (OECD)"
+            label = "firms training (OECD)"
             if own.empty:
-                rows.append((f"{label}: no data", None, None, None))
+                rows.append((label, None, None, None, "no data"))
             else:
                 rows.append((label, float(own.value.iloc[0]),
-                             float(avg.value.iloc[0]) if not avg.empty else None, "OECD"))
+                             float(avg.value.iloc[0]) if not avg.empty else None, "OECD", ""))
                 used.append(OECD["source"])
     if not used:
         return []
@@ -881,37 +964,87 @@ def _against_eu(ax, p: Profiles, geo: str) -> list[str]:
     mine = [(r[1], i) for i, r in enumerate(rows) if r[1] is not None]
     ax.scatter([v for v, _ in mine], [i for _, i in mine], color=figures.HIGHLIGHT, s=22, zorder=3,
                label=countries.name(geo))
-    ax.set_yticks(y, [r[0] for r in rows], fontsize=7)
+    if compact:
+        ax.set_yticks(y, [r[0] for r in rows])
+        years = ax.twinx()
+        years.set_yticks(y, [r[4] for r in rows])
+        years.tick_params(axis="y", length=0)
+        years.grid(False)
+        years.set_ylim(len(rows) - 0.5, -0.5)
+    else:
+        ax.set_yticks(y, [f"{r[0]}: no data" if r[1] is None else
+                          f"{r[0]} ({r[4]})" if r[4] else r[0] for r in rows], fontsize=7)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlim(left=0)
     ax.set_xlabel("%")
     return used  # no legend: the caption says what the markers are
 
 
+def overview_panels(data: dict) -> list[dict]:
+    """The indicators of the static overview (``overview`` in the mapping), from the explorer's
+    data (:meth:`Profiles.overview`)."""
+    keys = {i.key for i in INDICATORS if i.overview}
+    return [i for i in data["indicators"] if i["key"] in keys]
+
+
+def overview_texts(data: dict) -> dict[str, str]:
+    """Glued texts of the overview's caption: per indicator, the EU value and the highest and
+    lowest countries, with their values and years."""
+    out = {}
+    for ind in overview_panels(data):
+        pts, eu = ind["points"], ind["eu"]
+
+        def who(q: dict, unit: str = ind["unit"]) -> str:
+            return f"{countries.name(q['geo'])} ({_with_unit(q['value'], unit)}, {q['year']})"
+
+        out[f"overview-{ind['key']}-eu"] = (f"{_with_unit(eu['value'], ind['unit'])} in {eu['year']}"
+                                            if eu else "no EU value")
+        out[f"overview-{ind['key']}-high"] = who(pts[0]) if pts else NO_DATA
+        out[f"overview-{ind['key']}-low"] = who(pts[-1]) if pts else NO_DATA
+        out[f"overview-{ind['key']}-count"] = str(len(pts))
+    return out
+
+
+#: Height (inches) of a row of the overview: a country code at 10 pt, one under the other.
+OVERVIEW_ROW = 0.17
+
+
 def plot_overview(p: Profiles, folder: Path | None = None) -> dict:
-    """Static equivalent of the Countries page's explorer (one ranked panel per indicator);
-    returns the explorer's data (also written as ``countries/overview.json``)."""
+    """Static equivalent of the Countries page's explorer, for one column (the phone, print):
+    the indicators marked ``overview`` in the mapping, each ranked in its own panel, side by
+    side, one row per country; the EU value a dashed line; a hollow dot a value of a year before
+    the EU value's. Returns the explorer's data (also written as ``countries/overview.json``)."""
+    import matplotlib.pyplot as plt
+
     from . import figures
     from .paths import figures_dir
 
     data = p.overview()
-    inds = data["indicators"]
-    ncols = 2 if len(inds) > 1 else 1
-    nrows = math.ceil(len(inds) / ncols)
-    height = 0.1 * len(p.geos) * nrows + 0.8
-    fig, axes = _grid(nrows, ncols, height, top=1 - 0.5 / height, left=0.06)
-    for ax in list(axes.flat)[len(inds):]:
-        ax.set_visible(False)
-    for ax, ind in zip(axes.flat, inds, strict=False):
+    inds = overview_panels(data)
+    rows = max((len(i["points"]) for i in inds), default=1)
+    figures.use_style()
+    fig, axes = plt.subplots(1, max(1, len(inds)), squeeze=False, layout="constrained",
+                             figsize=(figures.WIDTHS["full"], OVERVIEW_ROW * rows + 1.2))
+    for ax, ind in zip(axes[0], inds, strict=False):
         pts = ind["points"]
         y = np.arange(len(pts))
-        ax.scatter([q["value"] for q in pts], y, s=10, color=figures.HIGHLIGHT, zorder=3)
-        ax.set_yticks(y, [q["geo"] for q in pts], fontsize=6)
-        ax.invert_yaxis()
-        if ind["eu"]:
-            ax.axvline(ind["eu"]["value"], color=figures.GREY, ls="--", lw=1)
-            ax.text(ind["eu"]["value"], -1, f" EU {ind['eu']['year']}", fontsize=6, color="#444444")
-        ax.set_title(f"{ind['short']} ({ind['unit']})", loc="left", fontsize=8)
+        eu = ind["eu"]
+        older = [eu is not None and q["year"] < eu["year"] for q in pts]
+        ax.scatter([q["value"] for q, o in zip(pts, older, strict=True) if not o],
+                   [i for i, o in zip(y, older, strict=True) if not o],
+                   s=18, color=figures.HIGHLIGHT, zorder=3)
+        ax.scatter([q["value"] for q, o in zip(pts, older, strict=True) if o],
+                   [i for i, o in zip(y, older, strict=True) if o],
+                   s=18, facecolor="white", edgecolor=figures.HIGHLIGHT, zorder=3)
+        ax.set_yticks(y, [q["geo"] for q in pts])
+        ax.set_ylim(rows - 0.5, -0.5)
+        ax.tick_params(axis="y", length=0)
+        ax.set_xlim(left=0)
+        if eu:
+            ax.axvline(eu["value"], color=figures.GREY, ls="--", lw=1)
+            ax.text(eu["value"], rows - 1, f" EU {eu['year']}", va="center", color="#444444")
+        ax.set_title(ind["short"], loc="left")
+        ax.set_xlabel(ind["unit"])
         ax.grid(axis="y", visible=False)
     _save(fig, "countries-overview",
           "; ".join(sorted({i["source"] for i in inds})) + "; latest year of each country", folder)
