@@ -100,6 +100,7 @@ def execute(path: Path, root: Path | None = None, timeout: int = TIMEOUT) -> flo
     failed: list[int] = []
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
+        iopub_timeout=60, raise_on_iopub_timeout=True,  # a loaded machine never drops outputs quietly
         extra_arguments=["--IPKernelApp.exec_lines=from mcreport.notebooks import offline; offline()",
                          "--log-level=ERROR"],
         on_cell_error=lambda cell, cell_index, execute_reply: failed.append(cell_index))
