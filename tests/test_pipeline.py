@@ -71,10 +71,10 @@ def test_hand_edited_output_is_out_of_date(tmp_path):
     nbformat.write(nb, nb_path)
     nb.metadata[notebooks.META] = notebooks.state(nb_path, root)
     nbformat.write(nb, nb_path)
-    assert notebooks.out_of_date(root) == []
+    assert notebooks.stale(root, figures=True) == []
     nb.cells[1].outputs[0]["data"]["text/plain"] = "3"
     nbformat.write(nb, nb_path)
-    assert notebooks.out_of_date(root) == [nb_path]
+    assert notebooks.stale(root, figures=True) == [nb_path]
 
 
 def test_a_missing_figure_makes_its_notebook_out_of_date(tmp_path):
@@ -83,10 +83,10 @@ def test_a_missing_figure_makes_its_notebook_out_of_date(tmp_path):
     nb = nbformat.read(path, as_version=4)
     nb.metadata[notebooks.META] = notebooks.state(path, tmp_path)
     nbformat.write(nb, path)
-    assert notebooks.out_of_date(tmp_path) == [path]
+    assert notebooks.stale(tmp_path, figures=True) == [path]
     (tmp_path / "book" / "figures").mkdir(parents=True)
     (tmp_path / "book" / "figures" / "fig-f.svg").write_text("<svg/>")
-    assert notebooks.out_of_date(tmp_path) == []
+    assert notebooks.stale(tmp_path, figures=True) == []
 
 
 @pytest.mark.slow
@@ -222,7 +222,7 @@ def test_after_a_killed_or_failed_build_the_environment_is_fresh(tmp_path, monke
     (tmp_path / "_build" / ".work" / "INCOMPLETE").touch()
     seen = {}
 
-    def render(root, work, fd, log, quiet):
+    def render(root, work, log, quiet):
         seen["env"] = saved.exists()
         (work / "_build" / "html").mkdir(parents=True)
         (work / "_build" / "html" / "index.html").write_text("<html><body>ok</body></html>")
@@ -249,38 +249,28 @@ def test_failed_build_keeps_the_previous_site(tmp_path, monkeypatch):
 
 
 _DRIVER = textwrap.dedent("""\
-    import sys
     from pathlib import Path
     from mcreport import build
 
-    # Sphinx replaced by a process that says it started and sleeps; the driver's own render runs it
-    build.JUPYTER_BOOK = [sys.executable, "-c", "import os, pathlib, time; "
-                          "pathlib.Path('child-started').write_text(str(os.getpid())); time.sleep(60)"]
+    build.render = lambda *args: 1  # Sphinx's part replaced: this build fails, after the lock
     build.notebooks.run = lambda root, everything=False: {}
     build.checks.report = lambda root, data=True: 0  # no data/ here
-    build.build(Path.cwd(), quiet=True)
+    print("done", build.build(Path.cwd(), quiet=True).returncode, flush=True)
     """)
 
 
-def test_no_child_outlives_the_lock(tmp_path):
-    """Item 12: when the driver alone is killed, the process it started keeps the build lock, so
-    a second build waits instead of starting in the same work folder."""
+def test_a_build_waits_for_the_one_holding_the_lock(tmp_path):
+    """Item 12: builds of one checkout run one after the other, never in the same work folder
+    at once; the notebook runner's processes share the lock of the build that started them."""
     (tmp_path / "_build").mkdir()
-    driver = subprocess.Popen([sys.executable, "-c", _DRIVER], cwd=tmp_path)
-    started = tmp_path / "child-started"
-    try:
-        deadline = time.monotonic() + 60
-        while not (started.exists() and started.read_text()):
-            assert driver.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
-        driver.send_signal(signal.SIGKILL)
-        driver.wait()
-        with open(tmp_path / "_build" / ".lock", "w") as fh, pytest.raises(BlockingIOError):
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    finally:
-        driver.kill()
-        if started.exists() and started.read_text():
-            os.kill(int(started.read_text()), signal.SIGKILL)
+    with open(tmp_path / "_build" / ".lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        driver = subprocess.Popen([sys.executable, "-c", _DRIVER], cwd=tmp_path, text=True,
+                                  stdout=subprocess.PIPE)
+        time.sleep(3)
+        assert driver.poll() is None  # waiting
+        fcntl.flock(held, fcntl.LOCK_UN)
+        assert driver.communicate(timeout=60)[0].strip() == "done 1"
 
 
 # --- the built site --------------------------------------------------------------------------

@@ -24,7 +24,7 @@ def test_page_finds_loaded_urls_and_images():
     page = site.Page(PAGE)
     assert page.loaded == ["_static/style.css?digest=1", "_static/app.js", "_images/fig.svg",
                            "_images/a.png", "_images/a2.png", "_images/a3.png"]
-    assert [i.alt for i in page.images] == ["Bar chart of ...", None]
+    assert [alt for _, alt in page.images] == ["Bar chart of ...", None]
     assert site.problems(page) == ["_images/a.png: image without alt text"]
 
 
@@ -108,9 +108,3 @@ def test_serve_compresses_text_like_github_pages(small_site):
             assert response.headers.get("Content-Encoding") is None
             assert response.headers["Content-Type"] == "image/svg+xml"
             assert response.read() == b"<svg/>"
-
-
-def test_spread_and_sizes():
-    assert site.spread([3, 1, 2]) == (1, 2, 3)
-    assert site.spread([]) == (0.0, 0.0, 0.0)
-    assert site.kilobytes(2048) == "2 kB"

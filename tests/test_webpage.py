@@ -127,6 +127,25 @@ def test_site_words_are_the_pages_and_scripts_words(tmp_path):
     (tmp_path / "searchindex.js").write_text('Search.setIndex({"zebra": 1})', encoding="utf-8")
     words = webpage.site_words(tmp_path)
     assert {"bd-main", "show-x", "collapsing", "div"} <= words and "zebra" not in words
+    cache = tmp_path / "words.pickle"  # each file read once; only the words of a vocabulary
+    assert webpage.site_words(tmp_path, {"bd-main", "div", "none"}, cache) == {"bd-main", "div"}
+    (tmp_path / "index.html").write_text("<p>changed</p>", encoding="utf-8")
+    assert webpage.site_words(tmp_path, {"bd-main", "div", "none"}, cache) == set()
+
+
+def test_slim_theme_is_written_again_only_when_its_words_change(tmp_path):
+    site, state = tmp_path / "html", tmp_path / "state"
+    (site / "_static" / webpage.THEME_CSS).parent.mkdir(parents=True)
+    state.mkdir()
+    (site / "_static" / webpage.THEME_CSS).write_text(".used{color:red}.never{color:blue}")
+    (site / "index.html").write_text('<p class="used"></p>')
+    out = webpage.write_slim_theme(site, state)
+    assert ".used" in out.read_text() and ".never" not in out.read_text()
+    written = out.stat().st_mtime_ns
+    (site / "other.html").write_text('<p class="used">more prose</p>')
+    assert webpage.write_slim_theme(site, state).stat().st_mtime_ns == written
+    (site / "other.html").write_text('<p class="never"></p>')
+    assert ".never" in webpage.write_slim_theme(site, state).read_text()
 
 
 def test_the_site_is_named_by_the_books_title():

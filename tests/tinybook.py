@@ -34,7 +34,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from mcreport import datapackage
+from mcreport import bench, datapackage
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -221,6 +221,7 @@ def environ(root: Path) -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / "analysis"),
                                                       env.get("PYTHONPATH")]))
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    env["SOURCE_DATE_EPOCH"] = bench.EPOCH  # pages dated alike: builds compare byte for byte
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # as the build driver: cached bytecode, faster starts
     return env
 

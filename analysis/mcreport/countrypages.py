@@ -80,11 +80,8 @@ class CountryExplorer(SphinxDirective):
     has_content = False
 
     def run(self) -> list[nodes.Node]:
-        from .sphinxext import note_input
-
         _, path = self.env.relfn2path(self.arguments[0], self.env.docname)
         path = Path(path)
-        note_input(self.env, path)
         self.env.note_dependency(str(path))
         if not path.is_file():
             raise self.error(f"countryexplorer: {path} does not exist (run analysis/countries.ipynb)")
@@ -106,15 +103,13 @@ class CountryLinks(SphinxDirective):
     has_content = False
 
     def run(self) -> list[nodes.Node]:
-        from .sphinxext import note_input
-
         name = self.arguments[0].strip()
         column = COUNTRY_COLUMNS.get(name)
         if column is None:
             raise self.error(f"countrylinks: {name!r} is not a country dataset of the profiles "
                              f"({', '.join(COUNTRY_COLUMNS)})")
         frame = data.load(name)
-        note_input(self.env, data.data_dir() / "datapackage.json")
+        self.env.note_dependency(str(data.data_dir() / "datapackage.json"))
         profiles = _profiles(Path(self.env.srcdir))
         geos = sorted({str(g) for g in frame[column].dropna()} & profiles, key=countries.name)
         para = nodes.paragraph(classes=["mc-country-links"])

@@ -18,11 +18,13 @@ value outside the expected set fails naming the dataset, the field and the value
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import datapackage, deps
 from .paths import data_dir
+
+if TYPE_CHECKING:  # pandas is imported when data are loaded (the book's renderer seldom does)
+    import pandas as pd
 
 #: Names of the resources loaded in this process, in order (dependency checks use it).
 LOADED: list[str] = []
@@ -42,6 +44,8 @@ def schema_fields(name: str) -> list[dict]:
 
 def load(name: str) -> pd.DataFrame:
     """Validated DataFrame of resource ``name``."""
+    import pandas as pd
+
     deps.check_load(name)  # a notebook reads only the data the graph gives it
     root = data_dir()
     descriptor = datapackage.resource_descriptor(name, root)
@@ -87,6 +91,8 @@ def expect(frame: pd.DataFrame, field: str, allowed: Iterable, *, exact: bool = 
     Raises :class:`UnexpectedValue` naming the dataset (``name``, or the resource the frame was
     loaded from), the field, each unexpected value and where it stands: the file rows, counting
     the header as row 1, for a frame as loaded; the index labels otherwise."""
+    import pandas as pd
+
     allowed = list(allowed)
     name = name or frame.attrs.get("resource")
     where, file_rows = f"dataset {name!r}" if name else "dataset", False

@@ -1,23 +1,22 @@
-"""The graph of the book, dataset -> notebook -> page, derived in one place.
+"""The graph of the book, dataset -> notebook -> page, derived in one place (:func:`graph`).
 
-A notebook's inputs are its code, the data files it loads (its literal ``load("name")`` calls) with
-their ``data/datapackage.json`` entries, the :mod:`mcreport` modules it imports (and what those
-import) and the lock file. :func:`fingerprint` hashes their contents (never modification times).
-A page depends on the notebooks whose values it pastes (``{glue}`` roles and directives) and whose
-figures it includes (``figures.finish(fig, "name")`` in the notebook, ``figures/name.*`` on the
-page). :func:`graph` reads all of it; the notebook runner, the Sphinx extension, the page-data
-box and the bench use it, and :func:`mcreport.data.load` refuses a dataset that the graph does
-not give to the notebook being run. Adding a notebook costs its line in ``_toc.yml``.
+A notebook's inputs are its code, the datasets its literal ``load("name")`` calls read (file and
+``datapackage.json`` entry), the :mod:`mcreport` modules it imports, recursively, and the lock
+file; :func:`fingerprint` hashes their contents. A page depends on the notebooks whose values it
+pastes (``{glue}``) and whose figures it includes (``figures.finish(fig, "name")`` in the
+notebook, ``figures/name.*`` on the page). The runner, the Sphinx extension, the page-data box
+and the bench read the graph; :func:`check_load` refuses a dataset it does not give a notebook.
 """
 
 from __future__ import annotations
 
 import ast
-import functools
 import hashlib
 import json
+import modulefinder
 import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,52 +66,24 @@ def figures_written(path: Path) -> list[str]:
     return list(dict.fromkeys(n for code in _cells(path) for n in _FINISH.findall(code)))
 
 
-def _module_file(module: str, root: Path) -> Path | None:
-    base = root / "analysis" / Path(*module.split("."))
-    for file in (base / "__init__.py", base.with_suffix(".py")):
-        if file.is_file():
-            return file
-    return None
-
-
-@functools.cache
-def _imports(source: str, current: str) -> frozenset[str]:
-    """``mcreport`` modules that ``source`` (module ``current``) imports; [] for IPython magics."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return frozenset()  # IPython magics: leave to execution
-    found: set[str] = set()
-    package = current.rsplit(".", 1)[0] if not current.endswith("__init__") else current
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(a.name for a in node.names if a.name.split(".")[0] == PACKAGE)
-        elif isinstance(node, ast.ImportFrom):
-            mod = node.module or ""
-            if node.level:
-                parts = package.split(".")
-                base = ".".join(parts[: len(parts) - node.level + 1])
-                mod = f"{base}.{mod}" if mod else base
-            if mod.split(".")[0] == PACKAGE:
-                found |= {mod, *(f"{mod}.{a.name}" for a in node.names)}
-    return frozenset(found)
-
-
 def package_modules(sources: list[str], root: Path | None = None) -> list[Path]:
-    """Files of the ``mcreport`` modules that code imports, with what those import in turn."""
-    root = root or project_root()
-    todo = set().union(*(_imports(source, "__main__") for source in sources))
-    seen: dict[str, Path] = {}
-    while todo:
-        parts = todo.pop().split(".")
-        for i in range(1, len(parts) + 1):  # parent packages run their __init__
-            name = ".".join(parts[:i])
-            file = None if name in seen else _module_file(name, root)
-            if file is not None:
-                seen[name] = file
-                modname = name + (".__init__" if file.name == "__init__.py" else "")
-                todo |= _imports(file.read_text(encoding="utf-8"), modname)
-    return sorted(set(seen.values()))
+    """Files of the ``mcreport`` modules that code imports, with what those import in turn (the
+    standard library's module finder, searching the package only; cells that are not Python,
+    such as IPython magics, are left out)."""
+
+    def parses(source: str) -> bool:
+        try:
+            return ast.parse(source) is not None
+        except SyntaxError:
+            return False
+
+    with tempfile.NamedTemporaryFile("w", suffix=".py", encoding="utf-8") as script:
+        script.write("\n".join(filter(parses, sources)))
+        script.flush()
+        finder = modulefinder.ModuleFinder(path=[str((root or project_root()) / "analysis")])
+        finder.run_script(script.name)
+    return sorted({Path(m.__file__) for name, m in finder.modules.items()
+                   if name.split(".")[0] == PACKAGE and m.__file__})
 
 
 def file_hash(path: Path) -> str:
@@ -150,7 +121,7 @@ def pasted_notebooks(page: Path) -> list[Path]:
     text = ("\n".join(_cells(page, "markdown")) if page.suffix == ".ipynb"
             else page.read_text(encoding="utf-8"))
     refs = _GLUE_REF.findall(text) + _GLUE_ARG.findall(text) + _GLUE_DOC.findall(text)
-    return list(dict.fromkeys((page.parent / ref).resolve() for ref in refs))
+    return list(dict.fromkeys(Path(os.path.abspath(page.parent / ref)) for ref in refs))
 
 
 @dataclass

@@ -27,6 +27,7 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -151,7 +152,7 @@ def page_title(text: str, default: str) -> str:
 
 
 def _docname(path: Path, root: Path) -> str:
-    return path.resolve().relative_to(root.resolve()).with_suffix("").as_posix()
+    return Path(os.path.relpath(path, root)).with_suffix("").as_posix()  # relpath normalises
 
 
 def values_table(notebooks: Mapping[str, Path], pages: Iterable[Path], root: Path) -> list[dict]:

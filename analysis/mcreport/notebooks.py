@@ -1,17 +1,11 @@
 """The notebook runner: execute the notebooks whose inputs changed, in parallel, in place.
 
-    python -m mcreport.notebooks               # every notebook that is out of date
-    python -m mcreport.notebooks --all         # every notebook
-    python -m mcreport.notebooks analysis/x.ipynb [...]
-    python -m mcreport.notebooks --check       # list stale notebooks; exit 1 if any
+    python -m mcreport.notebooks [--all] [--check] [analysis/x.ipynb ...]
 
-A notebook is out of date when the fingerprint of its inputs (:func:`mcreport.deps.fingerprint`:
-code, data read, package modules imported, lock file) or the digest of its stored outputs differs
-from what its metadata records (``metadata.mcreport``), so a hand-edited output is replaced by a
-computed one. Notebooks run up to one per core, each in its own folder; outputs and figure files
-are written in place before the book is rendered (with notebook execution off). While a notebook
-runs, its kernel may open no network connection (an audit hook refuses any connection other than
-to the machine itself) and may load only the datasets the graph gives it.
+A notebook is out of date when its metadata (``metadata.mcreport``) does not record the
+fingerprint of its current inputs (:func:`mcreport.deps.fingerprint`) and the digest of its
+stored outputs (so a hand-edited output is computed again). Notebooks run one per core, each in
+its own folder, offline (an audit hook) and loading only the datasets the graph gives them.
 """
 
 from __future__ import annotations
@@ -38,19 +32,15 @@ class NotebookError(Exception):
 
 
 def offline() -> None:
-    """In a kernel: refuse any network connection to another machine (an audit hook)."""
+    """In a kernel: refuse any connection to, or name lookup of, another machine (an audit hook)."""
 
     def hook(event: str, args: tuple) -> None:
-        if event == "socket.connect":
-            address = args[1]
-            host = address[0] if isinstance(address, tuple) else None
-            if isinstance(address, tuple) and host not in _LOCAL:
-                raise PermissionError(f"notebooks read only the data package: connection to "
-                                      f"{host} refused during the build")
-        elif event in ("socket.getaddrinfo", "socket.gethostbyname") and args[0] not in _LOCAL:
-            host = args[0].decode() if isinstance(args[0], bytes) else args[0]
-            raise PermissionError(f"notebooks read only the data package: name lookup of "
-                                  f"{host} refused during the build")
+        host = {"socket.connect": lambda: args[1][0] if isinstance(args[1], tuple) else None,
+                "socket.getaddrinfo": lambda: args[0], "socket.gethostbyname": lambda: args[0]
+                }.get(event, lambda: None)()
+        if host not in _LOCAL:
+            host = host.decode() if isinstance(host, bytes) else host
+            raise PermissionError(f"notebooks read only the data package: {host} refused during the build")
 
     sys.addaudithook(hook)
 
@@ -72,19 +62,14 @@ def state(path: Path, root: Path) -> dict:
     return {"inputs": deps.fingerprint(path, root), "outputs": outputs_digest(nbformat.read(path, 4))}
 
 
-def stale(root: Path | None = None, paths: list[Path] | None = None) -> list[Path]:
-    """Notebooks whose recorded fingerprint and outputs digest are not the current ones."""
+def stale(root: Path | None = None, paths: list[Path] | None = None,
+          figures: bool = False) -> list[Path]:
+    """Notebooks whose metadata does not record their current inputs and outputs (``figures``:
+    or a figure of which is missing; figure files are written by the notebooks, not committed)."""
     root = (root or project_root()).resolve()
-    return [p for p in (paths or deps.notebooks(root)) if recorded(p) != state(p, root)]
-
-
-def out_of_date(root: Path | None = None) -> list[Path]:
-    """Stale notebooks, and those a figure of which is missing (figure files are written by the
-    notebooks, not committed)."""
-    root = (root or project_root()).resolve()
-    figures = root / "book" / "figures"
-    return [p for p in deps.notebooks(root) if p in stale(root, [p])
-            or any(not any(figures.glob(f"{name}.*")) for name in deps.figures_written(p))]
+    folder = root / "book" / "figures"
+    return [p for p in (paths or deps.notebooks(root)) if recorded(p) != state(p, root) or figures
+            and any(not any(folder.glob(f"{name}.*")) for name in deps.figures_written(p))]
 
 
 def execute(path: Path, root: Path | None = None, timeout: int = TIMEOUT) -> float:
@@ -119,27 +104,24 @@ def execute(path: Path, root: Path | None = None, timeout: int = TIMEOUT) -> flo
     return time.perf_counter() - start
 
 
-def _run_one(args: tuple[str, str, int]) -> tuple[str, float | str]:
+def _run_one(args: tuple[str, str, int]) -> float | str:
     try:
-        return args[0], execute(Path(args[0]), Path(args[1]), args[2])
+        return execute(Path(args[0]), Path(args[1]), args[2])
     except (NotebookError, deps.DependencyError) as exc:
-        return args[0], str(exc)
+        return str(exc)
 
 
 def run(root: Path | None = None, paths: list[Path] | None = None, everything: bool = False,
         jobs: int | None = None, timeout: int = TIMEOUT) -> dict[str, float]:
-    """Execute the out-of-date notebooks (or ``paths``, or all); ``{notebook: seconds}``.
-
-    Raises :class:`NotebookError` naming every notebook that failed, after all have run."""
+    """Execute the out-of-date notebooks (or ``paths``, or all); ``{notebook: seconds}``. Raises
+    :class:`NotebookError` naming every notebook that failed, after all have run."""
     root = (root or project_root()).resolve()
-    todo = list(paths) if paths else (deps.notebooks(root) if everything else out_of_date(root))
-    if not todo:
-        return {}
+    todo = [Path(p).resolve() for p in paths or (deps.notebooks(root) if everything else
+                                                  stale(root, figures=True))]
     with ProcessPoolExecutor(max(1, min(jobs or os.cpu_count() or 1, len(todo)))) as pool:
-        results = pool.map(_run_one, [(str(Path(p).resolve()), str(root), timeout) for p in todo])
-        done = {Path(p).relative_to(root).as_posix(): s for p, s in results}
-    errors = [s for s in done.values() if isinstance(s, str)]
-    if errors:
+        results = pool.map(_run_one, [(str(p), str(root), timeout) for p in todo])
+        done = {p.relative_to(root).as_posix(): s for p, s in zip(todo, results, strict=True)}
+    if errors := [s for s in done.values() if isinstance(s, str)]:
         raise NotebookError("\n\n".join(errors))
     return done
 

@@ -7,8 +7,7 @@
 - :func:`linkcheck` (``python -m mcreport.site check``, the ``linkcheck`` session): the above, then
   LinkChecker with its AnchorCheck plugin over the site's files: every internal link, image,
   script and ``#anchor`` resolves. External links are not fetched.
-- :func:`serve` (``python -m mcreport.site serve``): the site on localhost, compressed as GitHub
-  Pages serves it, for the browser session and Lighthouse.
+- :func:`serve`: the site on localhost, compressed as GitHub Pages serves it (browser session).
 """
 
 from __future__ import annotations
@@ -16,20 +15,18 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
-import gzip
-import http.server
 import os
 import re
 import shutil
-import statistics
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import NamedTuple
 from urllib.parse import urlsplit
 
 #: The PDF of the report, published next to the HTML (built by the ``pdf`` session).
@@ -42,17 +39,12 @@ LINK_RELS = {"stylesheet", "icon", "preload", "modulepreload", "manifest", "pref
 _FILE_NAME = re.compile(r"^[\w./-]+\.(png|jpe?g|gif|svg|pdf|webp)$", re.IGNORECASE)
 
 
-class Image(NamedTuple):
-    src: str
-    alt: str | None
-
-
 class Page(HTMLParser):
     """The images of an HTML page and the URLs a browser fetches to show it."""
 
     def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
-        self.images: list[Image] = []
+        self.images: list[tuple[str, str | None]] = []  # (src, alt)
         self.loaded: list[str] = []
         self.rooted: list[str] = []  # root-relative links break when the site has a sub-path
         self.feed(html)
@@ -67,7 +59,7 @@ class Page(HTMLParser):
         self.loaded += [u.strip() for u in urls if u.strip()]
         self.rooted += [u for u in (a.get("href", ""), a.get("src", "")) if re.match(r"/[^/]", u)]
         if tag == "img":
-            self.images.append(Image(a.get("src", ""), dict(attrs).get("alt")))
+            self.images.append((a.get("src", ""), dict(attrs).get("alt")))
 
     handle_startendtag = handle_starttag
 
@@ -147,91 +139,40 @@ def linkcheck(root: Path | str, require_pdf: bool = False) -> int:
     return 1 if found or done.returncode else 0
 
 
-# --- serving a site on localhost, compressed as GitHub Pages does ----------------------------------
-
-COMPRESSED = ("text/", "application/javascript", "application/json", "image/svg+xml",
-              "application/x-ipynb+json")
-
-
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".js": "application/javascript",
-                      ".mjs": "application/javascript", ".svg": "image/svg+xml", ".csv": "text/csv",
-                      ".ipynb": "application/x-ipynb+json", ".map": "application/json",
-                      ".woff2": "font/woff2", ".md": "text/markdown"}
-
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 (signature of the base)
-        pass
-
-    def _send(self, body_wanted: bool) -> None:
-        path = Path(self.translate_path(self.path))
-        ctype = self.guess_type(str(path))
-        if ("gzip" not in self.headers.get("Accept-Encoding", "") or not path.is_file()
-                or not ctype.startswith(COMPRESSED)):
-            return super().do_GET() if body_wanted else super().do_HEAD()
-        body = _gzip(str(path), path.stat().st_mtime_ns)
-        self.send_response(200)
-        for header, value in (("Content-Type", ctype), ("Content-Encoding", "gzip"),
-                              ("Content-Length", str(len(body))), ("Vary", "Accept-Encoding")):
-            self.send_header(header, value)
-        self.end_headers()
-        if body_wanted:
-            self.wfile.write(body)
-
-    def do_GET(self) -> None:
-        self._send(True)
-
-    def do_HEAD(self) -> None:
-        self._send(False)
-
-
-@functools.lru_cache(maxsize=512)
-def _gzip(path: str, mtime_ns: int) -> bytes:
-    return gzip.compress(Path(path).read_bytes(), compresslevel=6, mtime=0)
-
-
 @contextlib.contextmanager
-def serve(root: Path | str, port: int = 0) -> Iterator[str]:
-    """Serve ``root`` on 127.0.0.1 (a free port unless ``port``); yields the base URL."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port),
-                                             functools.partial(_Handler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+def serve(root: Path | str) -> Iterator[str]:
+    """Serve ``root`` on a free port of 127.0.0.1, gzip-compressed as GitHub Pages
+    serves it (Starlette's static files and GZip middleware under uvicorn); yields the base URL."""
+    import uvicorn
+    from starlette.middleware.gzip import GZipMiddleware
+    from starlette.staticfiles import StaticFiles
+
+    app = GZipMiddleware(StaticFiles(directory=str(root), html=True), minimum_size=1)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1))
+    sock = socket.create_server(("127.0.0.1", 0))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
+    while not server.started and thread.is_alive():
+        time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{server.server_port}/"
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/"
     finally:
-        server.shutdown()
-        server.server_close()
+        server.should_exit = True
         thread.join()
-
-
-def spread(values: Iterable[float]) -> tuple[float, float, float]:
-    """(minimum, median, maximum) of some per-page measurements."""
-    values = list(values)
-    return (min(values), statistics.median(values), max(values)) if values else (0.0, 0.0, 0.0)
-
-
-def kilobytes(size: float) -> str:
-    return f"{size / 1024:,.0f} kB"
+        sock.close()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mcreport.site", description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=["check", "serve"])
+    parser.add_argument("command", choices=["check"])
     parser.add_argument("site", nargs="?", default="_build/html")
     parser.add_argument("--require-pdf", action="store_true",
                         help=f"a missing {PDF_NAME} is a broken link (CI builds it before the check)")
-    parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
     if not (Path(args.site) / "index.html").is_file():
         print(f"no built site in {args.site}; build it first (scripts/nox -s book)", file=sys.stderr)
         return 1
-    if args.command == "check":
-        return linkcheck(args.site, args.require_pdf)
-    with serve(args.site, args.port) as url:
-        print(f"serving {args.site} at {url} (Ctrl-C stops)")
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()
-    return 0
+    return linkcheck(args.site, args.require_pdf)
 
 
 if __name__ == "__main__":

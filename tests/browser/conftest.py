@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -192,6 +193,15 @@ def _write_measured(write, measured: dict) -> None:
                   f"CLS {lh['cls']}")
 
 
+def _spread(values: list[float]) -> tuple[float, float, float]:
+    """(minimum, median, maximum) of per-page measurements."""
+    return (min(values), statistics.median(values), max(values)) if values else (0.0, 0.0, 0.0)
+
+
+def _kb(size: float) -> str:
+    return f"{size / 1024:,.0f} kB"
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     visits: dict[str, Visit] | None = config.stash.get(_VISITS, None)
     measured = config.stash.get(_MEASURED, {})
@@ -205,15 +215,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     write(f"{'page':58} {'requests':>8} {'transferred':>12} {'first paint':>12}")
     for name, v in sorted(visits.items()):
         paint = f"{v.first_paint:,.0f} ms" if v.first_paint is not None else "-"
-        write(f"{name[:58]:58} {v.requests:>8} {site.kilobytes(v.bytes):>12} {paint:>12}")
+        write(f"{name[:58]:58} {v.requests:>8} {_kb(v.bytes):>12} {paint:>12}")
     weights = [v.bytes for v in visits.values()]
     paints = [v.first_paint for v in visits.values() if v.first_paint is not None]
-    wmin, wmed, wmax = site.spread(weights)
-    pmin, pmed, pmax = site.spread(paints)
+    wmin, wmed, wmax = _spread(weights)
+    pmin, pmed, pmax = _spread(paints)
     third = sum(len(v.third_party) for v in visits.values())
     errors = sum(len(v.console_errors) for v in visits.values())
-    write(f"pages: {len(visits)}; transferred per page: median {site.kilobytes(wmed)}, "
-          f"max {site.kilobytes(wmax)} (min {site.kilobytes(wmin)})")
+    write(f"pages: {len(visits)}; transferred per page: median {_kb(wmed)}, "
+          f"max {_kb(wmax)} (min {_kb(wmin)})")
     write(f"first paint: median {pmed:,.0f} ms, max {pmax:,.0f} ms (min {pmin:,.0f} ms)")
     write(f"third-party requests: {third}; console errors: {errors}")
     links = config.stash.get(_LINKS, None)

@@ -1,24 +1,17 @@
 """Sphinx extension of the book: pages follow the notebooks and files they show, by content.
 
-Notebooks are executed before rendering by :mod:`mcreport.notebooks` (the book renders with
-``execute_notebooks: off``). This extension, through Sphinx's public API, makes its incremental
-build re-read exactly the pages a change affects:
-
-- every page notes, as a dependency (``env.note_dependency``), each notebook whose values it
-  pastes or whose figures it includes (:func:`mcreport.deps.graph`), so re-executing a notebook
-  re-reads those pages;
-- an environment collector records the sha256 of every page's source and dependencies and
-  re-reads a page when one of them changed in content, whatever its modification time says;
-- when a page read again has other section titles, labels or toctree entries, or a page was added
-  or removed, every page is written again (each page's navigation shows the others' titles), so
-  an incremental build writes the same site as a clean one;
-- a notebook whose stored outputs are not those the runner computed for its current inputs
-  (``mcreport_stale_notebooks``: ``"warning"``, with ``-W`` an error; or ``"ignore"``) is
-  reported naming the command that brings it up to date.
+Notebooks are executed before rendering (:mod:`mcreport.notebooks`). Through Sphinx's public API:
+each page notes as dependencies the notebooks whose values it pastes or whose figures it shows
+(:func:`mcreport.deps.graph`); an environment collector re-reads a page when the sha256 of its
+source or of a dependency changed, and writes every page again when a page read again has other
+titles, labels or toctree entries (each page's navigation shows the others'), so an incremental
+build writes the site a clean one would. A notebook whose stored outputs are not those computed
+from its current inputs is a warning (``mcreport_stale_notebooks``: ``"warning"`` or ``"ignore"``).
 """
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -29,11 +22,6 @@ from sphinx.util import logging
 from .. import deps
 
 logger = logging.getLogger(__name__)
-
-
-def note_input(env: BuildEnvironment, path: Path) -> None:
-    """Record that the page being read renders ``path``: a change to it re-reads the page."""
-    env.note_dependency(str(path))
 
 
 class ContentCollector(EnvironmentCollector):
@@ -55,7 +43,8 @@ class ContentCollector(EnvironmentCollector):
                 env.note_dependency(str(srcdir / nb))
         if source.suffix == ".ipynb" and rel in _graph(app):
             _check_outputs(app, source, rel)
-        files = [source] + [Path(srcdir, dep) for dep in env.dependencies.get(env.docname, ())]
+        files = [source, *(Path(srcdir, dep) for dep in env.dependencies.get(env.docname, ())),
+                 *map(Path, env.temp_data.get("mcreport_inputs", ()))]  # files that may appear
         env.__dict__.setdefault("mcreport_hashes", {})[env.docname] = {
             str(f): deps.file_hash(f) for f in files}
 
@@ -123,7 +112,7 @@ def _register_pybtex_plugins() -> None:
 
 
 def setup(app: Sphinx) -> dict:
-    from . import citations, tables  # tables imports note_input from this module
+    from . import citations, tables
 
     tables.setup(app)
     citations.setup(app)
@@ -131,5 +120,11 @@ def setup(app: Sphinx) -> dict:
     app.add_env_collector(ContentCollector)
     app.connect("env-before-read-docs", _before_read)
     _register_pybtex_plugins()
+    # The garbage collector is off while Sphinx builds (unpickling every page's doctree to number
+    # figures would otherwise run full collections over the environment, most of a rebuild's
+    # time; the book's clean build peaks at about 0.7 GB); when the build ends, what it holds is
+    # frozen, so that the process's exit does not walk it again.
+    gc.disable()
+    app.connect("build-finished", lambda app, exception: (gc.enable(), gc.freeze()), priority=900)
     return {"version": "2", "parallel_read_safe": False, "parallel_write_safe": True,
             "env_version": 3}

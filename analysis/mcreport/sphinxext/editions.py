@@ -47,7 +47,6 @@ from sphinx.util.docutils import SphinxDirective
 
 from .. import datapackage, editions
 from ..paths import data_dir
-from . import note_input
 from .tables import latex_colspec, table_frame
 
 logger = logging.getLogger(__name__)
@@ -198,8 +197,11 @@ class EditionChanges(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         path = Path(self.env.srcdir) / editions.CHANGES_FILE
-        self.env.note_dependency(str(path))
-        note_input(self.env, Path(__file__).resolve())  # a change of this code re-reads the page
+        self.env.note_dependency(__file__)  # a change of this code re-reads the page
+        if path.is_file():
+            self.env.note_dependency(str(path))
+        else:  # Sphinx would re-read the page at every build; the file's creation re-reads it
+            self.env.temp_data.setdefault("mcreport_inputs", []).append(str(path))
         if not path.is_file():
             return [nodes.paragraph("", "This is the first edition: there is no earlier edition to "
                                         "compare it with.")]
@@ -246,8 +248,7 @@ class Reproducibility(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         root = data_dir()
         self.env.note_dependency(str(root / datapackage.DESCRIPTOR))
-        note_input(self.env, root / datapackage.DESCRIPTOR)
-        note_input(self.env, Path(__file__).resolve())  # a change of this code re-reads the page
+        self.env.note_dependency(__file__)  # a change of this code re-reads the page
         try:
             package = datapackage.read(root)
         except datapackage.DataPackageError as exc:

@@ -40,7 +40,7 @@ from sphinx.util import logging
 
 from .. import datapackage, deps
 from ..site import PDF_NAME
-from . import _graph, note_input
+from . import _graph
 
 logger = logging.getLogger(__name__)
 
@@ -257,10 +257,10 @@ class PageData(SphinxTransform):
                 continue
             # the box changes with the file (its size) and the descriptor (its title): a change
             # to either re-reads this page (a notebook reading the file is re-read for it anyway)
-            note_input(env, csv)
+            env.note_dependency(str(csv))
             fragment = srcdir / "data" / datapackage.FRAGMENTS / f"{name}.yaml"
             if fragment.is_file():
-                note_input(env, fragment)
+                env.note_dependency(str(fragment))
             items += _item(
                 nodes.Text("Data: "),
                 _download(srcdir, csv, docname, csv.name),

@@ -30,10 +30,8 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
 from docutils import nodes
 from docutils.parsers.rst import directives, roles
 from sphinx import addnodes
@@ -44,7 +42,10 @@ from sphinx.util.docutils import SphinxDirective
 
 from .. import countries, data, datapackage
 from ..paths import data_dir
-from . import citations, note_input
+from . import citations
+
+if TYPE_CHECKING:  # pandas is imported when a table is made
+    import pandas as pd
 
 #: Columns every row has; shown as the last two columns of every table, never as data columns.
 META_COLUMNS = ("source", "status")
@@ -106,6 +107,8 @@ _FAILED = "mcreport_table_failures"  # docnames whose tables failed: re-read on 
 
 
 def is_missing(value: Any) -> bool:
+    import pandas as pd
+
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     try:
@@ -120,6 +123,9 @@ def format_value(value: Any, missing: str = MISSING) -> str:
     Floats are written in the shortest form that reads back as the same number (the form of the
     CSV file), so 11.9 stays 11.9 and a whole number has no ``.0``.
     """
+    import numpy as np
+    import pandas as pd
+
     if is_missing(value):
         return missing
     if isinstance(value, (bool, np.bool_)):
@@ -417,9 +423,9 @@ class _Base(SphinxDirective):
     def note_package(self) -> Path:
         """Record the inputs every table page has: a change to one re-reads (and re-writes) it."""
         root = data_dir()
-        note_input(self.env, root / datapackage.DESCRIPTOR)
+        self.env.note_dependency(str(root / datapackage.DESCRIPTOR))
         for path in CODE_INPUTS:
-            note_input(self.env, path)
+            self.env.note_dependency(str(path))
         return root
 
 
@@ -471,7 +477,7 @@ class DataTable(_Base):
             descriptor = datapackage.resource_descriptor(name, root)
         except datapackage.DataPackageError as exc:
             raise self.fail(str(exc)) from None
-        note_input(self.env, root / descriptor["path"])
+        self.env.note_dependency(str(root / descriptor["path"]))
         try:
             frame = data.load(name)
         except datapackage.DataPackageError as exc:
@@ -717,7 +723,7 @@ class DataCatalogue(_Base):
         out.append(intro)
         for res in package["resources"]:
             path = root / res["path"]
-            note_input(self.env, path)
+            self.env.note_dependency(str(path))
             section = nodes.section(ids=[f"dataset-{res['name'].replace('_', '-')}"])
             section["names"].append(nodes.fully_normalize_name(f"dataset {res['name']}"))
             self.state.document.note_implicit_target(section, section)

@@ -23,7 +23,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
+import pickle
 import re
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -31,6 +33,8 @@ from xml.sax.saxutils import escape
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
+
+from .. import deps
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATES = PACKAGE / "templates"
@@ -151,14 +155,23 @@ _COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 _NESTING = ("@media", "@supports", "@container", "@layer")
 
 
-def site_words(root: Path) -> set[str]:
-    """Every word (letters, digits, ``-``, ``_``) of the site's pages and scripts: the classes,
-    ids and elements the pages have or their scripts may add (the search index excepted)."""
-    words: set[str] = set()
+def site_words(root: Path, vocabulary: set[str] | None = None, cache: Path | None = None) -> set[str]:
+    """Every word (letters, digits, ``-``, ``_``) of the site's pages and scripts, or those of
+    ``vocabulary``: the classes, ids and elements the pages have or their scripts may add (the
+    search index excepted). ``cache`` keeps each file's words while its size and time hold."""
+    known = pickle.loads(cache.read_bytes()) if cache is not None and cache.is_file() else {}
+    found: dict[tuple, frozenset[str]] = {}
     for path in [*sorted(root.rglob("*.html")), *sorted((root / "_static").rglob("*.js"))]:
         if path.name != "searchindex.js":
-            words.update(_WORD.findall(path.read_text(encoding="utf-8", errors="replace")))
-    return words
+            key = (path.as_posix(), path.stat().st_size, path.stat().st_mtime_ns)
+            words = known.get(key)
+            if words is None:
+                words = set(_WORD.findall(path.read_text(encoding="utf-8", errors="replace")))
+                words = frozenset(words if vocabulary is None else words & vocabulary)
+            found[key] = words
+    if cache is not None:
+        cache.write_bytes(pickle.dumps(found))
+    return set().union(*found.values())
 
 
 def _css_items(text: str) -> list[tuple[str, str | None]]:
@@ -238,14 +251,24 @@ def slim_stylesheet(css: str, words: set[str]) -> str:
     return (charset.group(1) if charset else "") + "\n".join(notices) + "\n" + body + "\n"
 
 
-def write_slim_theme(root: Path) -> Path | None:
-    """Write :data:`SLIM_CSS` from :data:`THEME_CSS` for the site in ``root``."""
+def write_slim_theme(root: Path, state: Path | None = None) -> Path | None:
+    """Write :data:`SLIM_CSS` from :data:`THEME_CSS` for the site in ``root``. With a ``state``
+    folder (kept between builds), each page's words are read once, and the stylesheet is written
+    only when the words the theme's selectors name, or the theme, changed."""
     theme = root / "_static" / THEME_CSS
     if not theme.is_file():
         return None
-    out = root / "_static" / SLIM_CSS
-    out.write_text(slim_stylesheet(theme.read_text(encoding="utf-8"), site_words(root)),
-                   encoding="utf-8")
+    out, css = root / "_static" / SLIM_CSS, theme.read_text(encoding="utf-8")
+    vocabulary = set(_WORD.findall(css))  # no other word decides whether a rule is kept
+    key = hashlib.sha256(css.encode()).hexdigest()
+    cache = state / f"mcreport-words-{key[:16]}.pickle" if state is not None else None
+    words = site_words(root, vocabulary, cache)
+    key += " ".join(sorted(words))
+    stamp = state / "mcreport-slim.key" if state is not None else None
+    if stamp is None or not out.is_file() or not stamp.is_file() or stamp.read_text(encoding="utf-8") != key:
+        out.write_text(slim_stylesheet(css, words), encoding="utf-8")
+        if stamp is not None:
+            stamp.write_text(key, encoding="utf-8")
     return out
 
 
@@ -351,9 +374,13 @@ def draw_card(path: Path, title: str, subtitle: str) -> None:
 def _finished(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    out = Path(app.outdir)
-    write_slim_theme(out)
-    draw_card(out / "_static" / CARD, site_name(app), "A study report and knowledge base")
+    out, state = Path(app.outdir), Path(app.doctreedir)
+    write_slim_theme(out, state)
+    card, stamp = out / "_static" / CARD, state / "mcreport-card.key"  # drawn again on a change
+    key = "\n".join([site_name(app), *(deps.file_hash(f) for f in (Path(__file__), PACKAGE / "figures.py"))])
+    if not card.is_file() or not stamp.is_file() or stamp.read_text(encoding="utf-8") != key:
+        draw_card(card, site_name(app), "A study report and knowledge base")
+        stamp.write_text(key, encoding="utf-8")
     base = (app.config.html_baseurl or "").rstrip("/") + "/"
     if app.config.html_baseurl:
         urls = "".join(f"  <url><loc>{escape(base + app.builder.get_target_uri(doc))}</loc></url>\n"
@@ -389,10 +416,15 @@ def treated_by(app: Sphinx, env) -> dict[str, str]:
     """Search query (lower case) -> the page that treats it."""
     treats: dict[str, str] = {}
     if INITIATIVES_PAGE in env.found_docs:
-        try:
-            from .. import data
+        try:  # the names are loaded again only when the dataset changed
+            from .. import data, datapackage
 
-            for name in data.load("national_initiatives")["name"].dropna():
+            key = deps.file_hash(data.data_dir() / datapackage.resource_descriptor(
+                "national_initiatives", data.data_dir())["path"])
+            if getattr(env, "mcreport_initiatives", (None, []))[0] != key:
+                names = [str(n) for n in data.load("national_initiatives")["name"].dropna()]
+                env.mcreport_initiatives = (key, names)
+            for name in env.mcreport_initiatives[1]:
                 short = str(name).split(" (")[0].strip().lower()
                 treats.setdefault(short, INITIATIVES_PAGE)
                 treats.setdefault(str(name).strip().lower(), INITIATIVES_PAGE)
