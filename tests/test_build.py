@@ -38,7 +38,7 @@ def root(tmp_path, monkeypatch):
         return 0
 
     monkeypatch.setattr(driver, "render", render)
-    monkeypatch.setattr(driver, "problems", lambda html, since=0.0: [])
+    monkeypatch.setattr(driver.site, "check", lambda html, since=0.0: [])
     monkeypatch.setattr(driver.checks, "report", lambda root, data=True: 0)  # no data/ in this checkout
     monkeypatch.setattr(driver.notebooks, "run", lambda root, everything=False: {})
     return root
@@ -67,7 +67,7 @@ def test_publish_without_a_previous_site(root):
 
 
 def test_a_site_with_problems_is_not_published(root, monkeypatch, capsys):
-    monkeypatch.setattr(driver, "problems", lambda html, since=0.0: ["book/page.html: #x: no anchor"])
+    monkeypatch.setattr(driver.site, "check", lambda html, since=0.0: ["book/page.html: #x: no anchor"])
     result = driver.build(root, quiet=True)
     assert result.returncode == 1 and not result.published
     assert _published(root) == "<p>old page</p>"

@@ -231,7 +231,7 @@ def test_after_a_killed_or_failed_build_the_environment_is_fresh(tmp_path, monke
     monkeypatch.setattr(build.checks, "report", lambda root, data=True: 0)  # no data/ here
     monkeypatch.setattr(build.notebooks, "run", lambda root, everything=False: {})
     monkeypatch.setattr(build, "render", render)
-    monkeypatch.setattr(build, "problems", lambda html, since=0.0: [])
+    monkeypatch.setattr(build.site, "check", lambda html, since=0.0: [])
     assert build.build(tmp_path, quiet=True).published
     assert seen["env"] is False and not (tmp_path / "_build" / ".work" / "INCOMPLETE").exists()
 
@@ -338,3 +338,16 @@ def test_publishing_workflow_runs_the_same_checks_as_ci():
         assert re.search(rf"^scripts/nox -s {session}\b", ci, re.M), session
     assert "build" in workflow["jobs"]["deploy"]["needs"]
     assert "build" in workflow["jobs"]["release"]["needs"]
+
+
+def test_a_notebook_kernel_reaches_no_other_machine():
+    """The runner's audit hook (``offline``): a connection to, or a name lookup of, another
+    machine fails; the machine itself stays reachable (kernels talk to the runner locally)."""
+    code = ("from mcreport.notebooks import offline; offline()\nimport socket\n"
+            "socket.getaddrinfo('localhost', 80)\n"
+            "socket.create_connection(('192.0.2.1', 80), timeout=1)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode and "192.0.2.1 refused during the build" in done.stderr, done.stderr
+    lookup = subprocess.run([sys.executable, "-c", code.replace("localhost", "example.org")],
+                            capture_output=True, text=True)
+    assert "example.org refused during the build" in lookup.stderr, lookup.stderr

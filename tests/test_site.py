@@ -83,8 +83,8 @@ def test_check_reads_every_page_but_assets(small_site):
 @pytest.mark.slow
 def test_linkcheck_finds_broken_links_and_anchors(small_site, capfd):
     """LinkChecker (AnchorCheck) on the site's files; the PDF counts only with --require-pdf."""
-    assert site.main(["check", str(small_site)]) == 0
-    assert site.main(["check", str(small_site), "--require-pdf"]) == 1
+    assert site.main([str(small_site)]) == 0
+    assert site.main([str(small_site), "--require-pdf"]) == 1
     assert site.PDF_NAME in capfd.readouterr().out
     (small_site / site.PDF_NAME).write_bytes(b"%PDF-1.5")
     for bad in ('<a href="ch.html#nope">a</a>', '<a href="gone.html">b</a>',
@@ -95,7 +95,7 @@ def test_linkcheck_finds_broken_links_and_anchors(small_site, capfd):
         assert "book/bad.html" in out and any(w in out for w in ("nope", "gone.html", "g.svg"))
     (small_site / "book" / "bad.html").unlink()
     assert site.linkcheck(small_site, require_pdf=True) == 0
-    assert site.main(["check", str(small_site / "nothing")]) == 1
+    assert site.main([str(small_site / "nothing")]) == 1
 
 
 def test_serve_compresses_text_like_github_pages(small_site):

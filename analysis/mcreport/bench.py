@@ -1,12 +1,11 @@
 """How fast the author's loop is, measured on a temporary copy of the book (never the tree).
 
-    python -m mcreport.bench [--keep]
+    python -m mcreport.bench          # -> _build/bench.md, _build/bench.json
 
-Times, with the build driver: every notebook executed one after another (the serial sum); a
-clean build; a rebuild with no change; a rebuild after a prose edit; a rebuild after a data edit
-(the rows of one dataset reversed: the same data, a new file); a second clean build, compared
-with the first. Prints a table (also ``_build/bench.md`` and ``_build/bench.json``) with each
-target met or missed; it never fails on a time, only when a build fails.
+With the build driver: every notebook one after another (the serial sum); a clean build; a
+rebuild with no change, after a prose edit, after a data edit (one dataset's rows reversed); a
+second clean build, compared with the first. Each target is reported met or missed; only a
+failing build fails the bench.
 """
 
 from __future__ import annotations
@@ -39,11 +38,6 @@ def site_differences(left: Path, right: Path) -> list[str]:
     return sorted(n for n in files[0].keys() | files[1].keys() if files[0].get(n) != files[1].get(n))
 
 
-def machinery_lines(root: Path) -> dict[str, int]:
-    package = root / "analysis" / "mcreport"
-    return {name: len((package / name).read_text(encoding="utf-8").splitlines()) for name in MACHINERY}
-
-
 def copy_tree(repo: Path, target: Path) -> None:
     """The working tree without what builds and tools leave (hidden folders, ``_build``)."""
     shutil.copytree(repo, target, ignore=shutil.ignore_patterns(".*", "_build", "node_modules",
@@ -64,13 +58,14 @@ def run(book: Path, *args: str) -> tuple[float, dict[str, float]]:
     return wall, {nb: float(s) for nb, s in _EXECUTED.findall(log)}
 
 
-def bench(repo: Path, keep: bool) -> dict:
+def bench(repo: Path) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="mcreport-bench-"))
     book = tmp / "book"
     copy_tree(repo, book)
     rows: list[tuple[str, str, bool | None]] = []
     try:
-        lines = machinery_lines(repo)
+        lines = {name: len((repo / "analysis" / "mcreport" / name).read_text(encoding="utf-8")
+                           .splitlines()) for name in MACHINERY}
         detail = ", ".join(f"{k} {v}" for k, v in lines.items())
         rows.append(("machinery lines", f"{sum(lines.values())} ({detail})", sum(lines.values()) <= 884))
         _, serial = run(book, "mcreport.notebooks", "--all", "-j", "1")
@@ -107,25 +102,17 @@ def bench(repo: Path, keep: bool) -> dict:
         rows.append(("two clean builds", "identical" if not differences else
                      f"{len(differences)} file(s) differ: {', '.join(differences[:5])}", not differences))
     finally:
-        if not keep:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return {"rows": rows, "serial": serial, "copy": str(tmp) if keep else None}
-
-
-def table(result: dict) -> str:
-    mark = {True: "met", False: "MISSED", None: ""}
-    lines = ["| measure | value | target |", "|---|---|---|"]
-    lines += [f"| {name} | {value} | {mark[ok]} |" for name, value, ok in result["rows"]]
-    return "\n".join(lines) + "\n"
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {"rows": rows, "serial": serial}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mcreport.bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--keep", action="store_true", help="keep the temporary copy")
-    args = parser.parse_args(argv)
-    root = project_root()
-    result = bench(root, args.keep)
-    text = table(result)
+    parser.parse_args(argv)
+    root, mark = project_root(), {True: "met", False: "MISSED", None: ""}
+    result = bench(root)
+    text = "\n".join(["| measure | value | target |", "|---|---|---|", *(
+        f"| {name} | {value} | {mark[ok]} |" for name, value, ok in result["rows"])]) + "\n"
     print(text)
     (root / "_build").mkdir(exist_ok=True)
     (root / "_build" / "bench.md").write_text(text, encoding="utf-8")

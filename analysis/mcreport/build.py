@@ -2,20 +2,13 @@
 
     python -m mcreport.build [--all] [--force] [-q]      # -> _build/html/index.html
 
-1. The inputs are checked (:func:`mcreport.checks.report`: data package, pages, bibliography).
-2. :mod:`mcreport.notebooks` executes the notebooks whose inputs changed, in parallel and in
-   place (``--all``: every notebook).
-3. ``jupyter-book build -n -W --keep-going`` renders (notebook execution off) into
-   ``_build/.work/``, kept between builds: Sphinx's incremental build, with
-   :mod:`mcreport.sphinxext`, re-reads the pages a change affects. After a failed or killed
-   build the next one starts afresh.
-4. The pages written are checked (:func:`mcreport.site.check`; links and anchors are
-   LinkChecker's, in the ``linkcheck`` session).
-5. A copy of the output replaces ``_build/html`` by two renames, so a failed build leaves the
-   site as it was; a PDF built earlier is kept.
-
-When the sha256 of every project file is that of the last good build, nothing runs. Builds of a
-checkout wait for each other (a lock that the notebook runner's processes share).
+The inputs are checked (:mod:`mcreport.checks`); :mod:`mcreport.notebooks` executes the notebooks
+whose inputs changed (``--all``: every one); ``jupyter-book build -n -W --keep-going`` renders
+into ``_build/.work/``, kept so that Sphinx's incremental build (with :mod:`mcreport.sphinxext`)
+re-reads only what a change affects, afresh after a failed or killed build; the pages written are
+checked (:func:`mcreport.site.check`); a copy of the output replaces ``_build/html`` by two
+renames. Nothing runs when every project file has the content of the last good build; builds of
+a checkout wait for each other (a lock the notebook runner's processes share).
 """
 
 from __future__ import annotations
@@ -58,8 +51,8 @@ class Result:
 
 
 def sources_digest(root: Path, *folders: str) -> str:
-    """sha256 over the path and content of every project file, or of those in ``folders``
-    (hidden folders, ``_build`` and the figures the notebooks write left out)."""
+    """sha256 of the paths and contents of the project's files (or of ``folders``), hidden
+    folders, ``_build`` and the notebooks' figures left out."""
     digest = hashlib.sha256()
     for top in [root / f for f in folders] or [root]:
         for folder, dirs, files in os.walk(top):
@@ -91,11 +84,6 @@ def render(root: Path, work: Path, log: Path, quiet: bool) -> int:
             print(exc, file=sys.stderr)
             return 1
     return 0
-
-
-def problems(html: Path, since: float = 0.0) -> list[str]:
-    """What the pages written since ``since`` (a time) must not have."""
-    return site.check(html, since) if (html / "index.html").is_file() else [f"{html}: no index.html"]
 
 
 def publish(root: Path, html: Path) -> None:
@@ -151,7 +139,7 @@ def build(root: Path | None = None, clean: bool = False, force: bool = False,
         html, since = work / "_build" / "html", time.time()  # pages written from now are checked
         if result.returncode == 0:
             result.returncode = render(root, work, work / "html.log", quiet)
-        found = problems(html, since) if result.returncode == 0 else []
+        found = site.check(html, since) if result.returncode == 0 else []  # pages written
         for problem in found:
             print(f"  {problem}", file=sys.stderr)
         if result.returncode == 0 and not found:
@@ -167,9 +155,7 @@ def build(root: Path | None = None, clean: bool = False, force: bool = False,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mcreport.build",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("target", choices=["html"], nargs="?", default="html")
     parser.add_argument("--all", action="store_true", help="execute every notebook, fresh Sphinx environment")
-    parser.add_argument("--incremental", action="store_true", help="only what changed (the default)")
     parser.add_argument("--force", action="store_true", help="run even when nothing changed")
     parser.add_argument("-q", "--quiet", action="store_true", help="do not echo Sphinx's log")
     args = parser.parse_args(argv)

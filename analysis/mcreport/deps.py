@@ -30,8 +30,7 @@ _LOAD_CALL = re.compile(r"""\bload\(\s*["']([A-Za-z0-9_]+)["']""")
 _ANY_LOAD = re.compile(r"\bload\(")
 _FINISH = re.compile(r"\bfinish\(\s*[^,()]+,\s*[\"']([\w.-]+)[\"']")
 _FIGURE_USE = re.compile(r"figures/([\w.-]+)\.\*")
-# A pasted value names its notebook right after the role's backtick, or in the glue directive's
-# argument or :doc: option (matching starts at a backtick or a line start: linear time).
+# A pasted value's notebook: after the role's backtick, in the directive's argument or :doc:
 _GLUE_REF = re.compile(r"`([^\s`<>:]+\.ipynb)::")
 _GLUE_ARG = re.compile(r"^[`:]{3,}\{glue(?::\w+)?\}[ \t]+([^\s`<>:]+\.ipynb)::", re.M)
 _GLUE_DOC = re.compile(r"^[ \t]*:doc:[ \t]*(\S+\.ipynb)", re.M)
@@ -125,9 +124,7 @@ def pasted_notebooks(page: Path) -> list[Path]:
 
 
 @dataclass
-class Node:
-    """One notebook of the graph: what it reads and writes, and the pages that show it."""
-
+class Node:  # a notebook: the datasets it reads, the figures it writes, the pages that show it
     reads: list[str]
     figures: list[str]
     pages: list[str] = field(default_factory=list)
@@ -166,11 +163,9 @@ def readers(name: str, root: Path | None = None) -> list[str]:
 def check_load(name: str) -> None:
     """Refuse a dataset that the graph does not give to the notebook being run (if any)."""
     notebook = os.environ.get(NOTEBOOK_ENV)
-    if not notebook:
-        return
-    path = project_root() / notebook
-    if name not in resources_read(path):
+    declared = resources_read(project_root() / notebook) if notebook else [name]
+    if name not in declared:
         raise DependencyError(
             f"{notebook}: load({name!r}) is not among the datasets the notebook declares "
-            f"({', '.join(resources_read(path)) or 'none'}); call load(\"{name}\") with a literal "
-            "name so the build knows the notebook reads it")
+            f"({', '.join(declared) or 'none'}); call load(\"{name}\") with a literal name so "
+            "the build knows the notebook reads it")

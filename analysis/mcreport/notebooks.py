@@ -1,6 +1,6 @@
 """The notebook runner: execute the notebooks whose inputs changed, in parallel, in place.
 
-    python -m mcreport.notebooks [--all] [--check] [analysis/x.ipynb ...]
+    python -m mcreport.notebooks [--all] [analysis/x.ipynb ...]
 
 A notebook is out of date when its metadata (``metadata.mcreport``) does not record the
 fingerprint of its current inputs (:func:`mcreport.deps.fingerprint`) and the digest of its
@@ -23,7 +23,7 @@ from . import deps
 from .paths import project_root
 
 META = "mcreport"
-TIMEOUT = 300  # seconds per cell
+TIMEOUT = 600  # seconds per cell: a loop fails, never hangs
 _LOCAL = ("localhost", "127.0.0.1", "::1", "", None)
 
 
@@ -51,8 +51,7 @@ def outputs_digest(nb) -> str:
 
 
 def recorded(path: Path) -> dict:
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh).get("metadata", {}).get(META, {})
+    return json.loads(Path(path).read_text(encoding="utf-8")).get("metadata", {}).get(META, {})
 
 
 def state(path: Path, root: Path) -> dict:
@@ -131,24 +130,15 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", nargs="*", type=Path)
     parser.add_argument("--all", action="store_true", help="execute every notebook")
-    parser.add_argument("--check", action="store_true", help="list out-of-date notebooks")
     parser.add_argument("-j", "--jobs", type=int, default=None)
     args = parser.parse_args(argv)
-    root = project_root()
-    if args.check:
-        found = stale(root, args.paths or None)
-        for path in found:
-            print(f"{path.relative_to(root)}: out of date; run `python -m mcreport.notebooks`")
-        return 1 if found else 0
     try:
-        done = run(root, args.paths or None, args.all, args.jobs)
+        done = run(project_root(), args.paths or None, args.all, args.jobs)
     except NotebookError as exc:
         print(exc, file=sys.stderr)
         return 1
-    for notebook, seconds in sorted(done.items()):
-        print(f"{notebook}: executed in {seconds:.1f} s")
-    if not done:
-        print("every notebook is up to date")
+    print("\n".join(f"{nb}: executed in {t:.1f} s" for nb, t in sorted(done.items()))
+          or "every notebook is up to date")
     return 0
 
 

@@ -1,13 +1,10 @@
 """The built site: what no link checker does, LinkChecker for the rest, and a local server.
 
-- :func:`check`: no page loads anything (image, script, style sheet, frame...) from another origin,
-  and every image has an alt text that is neither empty nor a file name (docutils writes the file
-  name when a figure has no ``:alt:``). The build runs it before publishing; the browser session
-  applies :func:`problems` to the live pages.
-- :func:`linkcheck` (``python -m mcreport.site check``, the ``linkcheck`` session): the above, then
-  LinkChecker with its AnchorCheck plugin over the site's files: every internal link, image,
-  script and ``#anchor`` resolves. External links are not fetched.
-- :func:`serve`: the site on localhost, compressed as GitHub Pages serves it (browser session).
+:func:`check` (before publishing; :func:`problems` in the browser session): nothing loaded from
+another origin, no root-relative link, every image with an alt text that is not a file name.
+:func:`linkcheck` (``python -m mcreport.site``): the same, then LinkChecker and its
+AnchorCheck over the site's files (external links are not fetched). :func:`serve`: the site on
+localhost, compressed as GitHub Pages serves it.
 """
 
 from __future__ import annotations
@@ -72,15 +69,12 @@ def origin(url: str) -> str:
 
 def is_third_party(url: str, site_origin: str) -> bool:
     """A request that leaves ``site_origin`` (``data:``, ``blob:`` and ``about:`` never do)."""
-    if urlsplit(url).scheme.lower() in ("data", "blob", "about"):
-        return False
-    return origin(url) != site_origin.rstrip("/").lower()
+    return (urlsplit(url).scheme.lower() not in ("data", "blob", "about")
+            and origin(url) != site_origin.rstrip("/").lower())
 
 
 def problems(page: Page) -> list[str]:
-    """What a page must not have: anything loaded from another origin, a root-relative link (it
-    breaks when the site is published under a sub-path), an image whose alt text is missing,
-    empty or a file name."""
+    """What a page must not have (a root-relative link breaks under a sub-path of a site)."""
     found = [f"{url}: loaded from another origin" for url in page.loaded
              if urlsplit(url).netloc or urlsplit(url).scheme.lower() not in ("", "data", "blob", "about")]
     found += [f"{url}: root-relative link" for url in page.rooted]
@@ -122,8 +116,8 @@ def check(root: Path | str, since: float = 0.0) -> list[str]:
 
 
 def linkcheck(root: Path | str, require_pdf: bool = False) -> int:
-    """:func:`check`, then LinkChecker over every page; 0 when nothing is wrong. Run by root,
-    LinkChecker reads as the user ``nobody``: it is given a copy of the site that anyone may read."""
+    """:func:`check`, then LinkChecker over every page (a copy anyone may read: run by root, it
+    reads as ``nobody``); 0 when nothing is wrong."""
     found = check(root)
     print("\n".join(found + [f"site check: {len(found)} problem(s)"]), file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
@@ -164,7 +158,6 @@ def serve(root: Path | str) -> Iterator[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mcreport.site", description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=["check"])
     parser.add_argument("site", nargs="?", default="_build/html")
     parser.add_argument("--require-pdf", action="store_true",
                         help=f"a missing {PDF_NAME} is a broken link (CI builds it before the check)")

@@ -1,12 +1,10 @@
 """Sphinx extension of the book: pages follow the notebooks and files they show, by content.
 
-Notebooks are executed before rendering (:mod:`mcreport.notebooks`). Through Sphinx's public API:
-each page notes as dependencies the notebooks whose values it pastes or whose figures it shows
-(:func:`mcreport.deps.graph`); an environment collector re-reads a page when the sha256 of its
-source or of a dependency changed, and writes every page again when a page read again has other
-titles, labels or toctree entries (each page's navigation shows the others'), so an incremental
-build writes the site a clean one would. A notebook whose stored outputs are not those computed
-from its current inputs is a warning (``mcreport_stale_notebooks``: ``"warning"`` or ``"ignore"``).
+Each page notes as dependencies the notebooks whose values or figures it shows (the graph of
+:mod:`mcreport.deps`); an environment collector re-reads a page when its source or a dependency
+changed in content, and writes every page when a page's titles, labels or toctree entries
+changed (each page's navigation shows them). A notebook whose stored outputs are not those of
+its current inputs is a warning (``mcreport_stale_notebooks``: ``"warning"`` or ``"ignore"``).
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.environment.collectors import EnvironmentCollector
 from sphinx.util import logging
 
-from .. import deps
+from .. import deps, notebooks
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +29,6 @@ class ContentCollector(EnvironmentCollector):
     def clear_doc(self, app: Sphinx, env: BuildEnvironment, docname: str) -> None:
         env.__dict__.setdefault("mcreport_hashes", {}).pop(docname, None)
 
-    def merge_other(self, app, env, docnames, other) -> None:
-        env.mcreport_hashes.update({doc: other.mcreport_hashes[doc] for doc in docnames})
-
     def process_doc(self, app: Sphinx, doctree) -> None:
         env, srcdir = app.env, Path(app.srcdir).resolve()
         source = Path(env.doc2path(env.docname)).resolve()
@@ -41,8 +36,11 @@ class ContentCollector(EnvironmentCollector):
         for nb, node in _graph(app).items():
             if rel in node.pages:
                 env.note_dependency(str(srcdir / nb))
-        if source.suffix == ".ipynb" and rel in _graph(app):
-            _check_outputs(app, source, rel)
+        if (source.suffix == ".ipynb" and rel in _graph(app) and app.config.mcreport_stale_notebooks
+                != "ignore" and notebooks.recorded(source) != notebooks.state(source, srcdir)):
+            logger.warning(f"{rel}: stored outputs are not those computed from the notebook's "
+                           "current inputs; run `python -m mcreport.notebooks` (or `scripts/nox -s "
+                           "book`)", location=str(source), type="mcreport", subtype="stale")
         files = [source, *(Path(srcdir, dep) for dep in env.dependencies.get(env.docname, ())),
                  *map(Path, env.temp_data.get("mcreport_inputs", ()))]  # files that may appear
         env.__dict__.setdefault("mcreport_hashes", {})[env.docname] = {
@@ -83,34 +81,6 @@ def _graph(app: Sphinx) -> dict[str, deps.Node]:
     return app.mcreport_graph
 
 
-def _check_outputs(app: Sphinx, source: Path, rel: str) -> None:
-    from .. import notebooks
-
-    if app.config.mcreport_stale_notebooks == "ignore":
-        return
-    if notebooks.recorded(source) != notebooks.state(source, Path(app.srcdir)):
-        logger.warning(f"{rel}: stored outputs are not those computed from the notebook's current "
-                       "inputs; run `python -m mcreport.notebooks` (or `scripts/nox -s book`)",
-                       location=str(source), type="mcreport",
-                       subtype="stale")
-
-
-def _register_pybtex_plugins() -> None:
-    """pybtex looks a plugin up among every installed distribution's entry points each time a
-    citation names it (most of a build's time); its public ``register_plugin`` makes the
-    installed ones runtime plugins, found by a dictionary lookup."""
-    from importlib.metadata import distributions
-
-    import pybtex.plugin
-
-    for entry in (e for dist in distributions() for e in dist.entry_points):  # one scan
-        if entry.group.startswith("pybtex."):
-            try:
-                pybtex.plugin.register_plugin(entry.group, entry.name, entry.load(), force=True)
-            except (pybtex.plugin.PluginGroupNotFound, ImportError, ValueError):
-                continue
-
-
 def setup(app: Sphinx) -> dict:
     from . import citations, tables
 
@@ -119,7 +89,6 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("mcreport_stale_notebooks", "warning", "env", [str])
     app.add_env_collector(ContentCollector)
     app.connect("env-before-read-docs", _before_read)
-    _register_pybtex_plugins()
     # The garbage collector is off while Sphinx builds (unpickling every page's doctree to number
     # figures would otherwise run full collections over the environment, most of a rebuild's
     # time; the book's clean build peaks at about 0.7 GB); when the build ends, what it holds is
