@@ -131,11 +131,9 @@ LOCK = "# tiny lock\nexample==1.0\n"
 TINY_INPUTS = textwrap.dedent("""\
     from pathlib import Path
 
-    from mcreport.sphinxext import note_input
-
 
     def _note(app, doctree):
-        note_input(app.env, Path(app.srcdir) / "data" / "datapackage.json")
+        app.env.note_dependency(str(Path(app.srcdir) / "data" / "datapackage.json"))
 
 
     def setup(app):
@@ -296,7 +294,7 @@ class TinyBook:
         self.last: Result | None = None
 
     def build(self, *extra: str) -> Result:
-        self.last = driver(self.root, "html", *extra)
+        self.last = driver(self.root, *extra)
         self.dirty = not self.last.ok
         return self.last
 

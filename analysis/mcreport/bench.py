@@ -32,9 +32,10 @@ EPOCH = "1780000000"
 
 
 def site_differences(left: Path, right: Path) -> list[str]:
-    """Files that differ between two built sites, byte for byte."""
-    files = [{p.relative_to(d).as_posix(): deps.file_hash(p) for p in d.rglob("*") if p.is_file()}
-             for d in (left, right)]
+    """Files that differ between two built sites, byte for byte (but Sphinx's ``.buildinfo``,
+    which records the configuration with the folders it was built in)."""
+    files = [{p.relative_to(d).as_posix(): deps.file_hash(p) for p in d.rglob("*")
+              if p.is_file() and p.name != ".buildinfo"} for d in (left, right)]
     return sorted(n for n in files[0].keys() | files[1].keys() if files[0].get(n) != files[1].get(n))
 
 
