@@ -65,7 +65,7 @@ async () => {
 
 def _figure_pages(built) -> list[str]:
     return [name for name in built.pages()
-            if any("_images/" in img.src for img in built.page(name).images)]
+            if any("_images/" in src for src, _ in built.page(name).images)]
 
 
 @pytest.mark.parametrize("width", sorted(MIN_TEXT))

@@ -87,7 +87,7 @@ def test_search_finds_page(browser, base_url, built, term, expected):
 
 def _figure_pages(built) -> list[str]:
     return [name for name in built.pages()
-            if any("_images/" in img.src for img in built.page(name).images)]
+            if any("_images/" in src for src, _ in built.page(name).images)]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
