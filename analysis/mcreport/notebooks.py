@@ -35,9 +35,9 @@ def offline() -> None:
     """In a kernel: refuse any connection to, or name lookup of, another machine (an audit hook)."""
 
     def hook(event: str, args: tuple) -> None:
-        host = {"socket.connect": lambda: args[1][0] if isinstance(args[1], tuple) else None,
-                "socket.getaddrinfo": lambda: args[0], "socket.gethostbyname": lambda: args[0]
-                }.get(event, lambda: None)()
+        lookup = event in ("socket.getaddrinfo", "socket.gethostbyname")
+        address = args[:1] if lookup else args[1] if event == "socket.connect" else None
+        host = address[0] if isinstance(address, tuple) else None  # a Unix socket's is a path
         if host not in _LOCAL:
             host = host.decode() if isinstance(host, bytes) else host
             raise PermissionError(f"notebooks read only the data package: {host} refused during the build")
@@ -67,8 +67,8 @@ def stale(root: Path | None = None, paths: list[Path] | None = None,
     or a figure of which is missing; figure files are written by the notebooks, not committed)."""
     root = (root or project_root()).resolve()
     folder = root / "book" / "figures"
-    return [p for p in (paths or deps.notebooks(root)) if recorded(p) != state(p, root) or figures
-            and any(not any(folder.glob(f"{name}.*")) for name in deps.figures_written(p))]
+    return [p for p in (paths or deps.notebooks(root)) if recorded(p) != state(p, root) or (figures
+            and any(not any(folder.glob(f"{name}.*")) for name in deps.figures_written(p)))]
 
 
 def execute(path: Path, root: Path | None = None, timeout: int = TIMEOUT) -> float:

@@ -198,13 +198,12 @@ class EditionChanges(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         path = Path(self.env.srcdir) / editions.CHANGES_FILE
         self.env.note_dependency(__file__)  # a change of this code re-reads the page
-        if path.is_file():
-            self.env.note_dependency(str(path))
-        else:  # Sphinx would re-read the page at every build; the file's creation re-reads it
+        if not path.is_file():  # noted for the collector (Sphinx re-reads a page whose noted
+            # dependency is missing at every build): the file's creation re-reads the page
             self.env.temp_data.setdefault("mcreport_inputs", []).append(str(path))
-        if not path.is_file():
             return [nodes.paragraph("", "This is the first edition: there is no earlier edition to "
                                         "compare it with.")]
+        self.env.note_dependency(str(path))
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
         except ValueError as exc:

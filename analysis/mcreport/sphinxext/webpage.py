@@ -264,12 +264,19 @@ def write_slim_theme(root: Path, state: Path | None = None) -> Path | None:
     cache = state / f"mcreport-words-{key[:16]}.pickle" if state is not None else None
     words = site_words(root, vocabulary, cache)
     key += " ".join(sorted(words))
-    stamp = state / "mcreport-slim.key" if state is not None else None
-    if stamp is None or not out.is_file() or not stamp.is_file() or stamp.read_text(encoding="utf-8") != key:
+    if _changed(state / "mcreport-slim.key" if state else None, key) or not out.is_file():
         out.write_text(slim_stylesheet(css, words), encoding="utf-8")
-        if stamp is not None:
-            stamp.write_text(key, encoding="utf-8")
     return out
+
+
+def _changed(stamp: Path | None, key: str) -> bool:
+    """Whether what a file is made from (``key``) differs from what ``stamp`` records, which then
+    records it; always, without a stamp."""
+    if stamp is not None and stamp.is_file() and stamp.read_text(encoding="utf-8") == key:
+        return False
+    if stamp is not None:
+        stamp.write_text(key, encoding="utf-8")
+    return True
 
 
 def describe(doctree: nodes.document | None, fallback: str) -> str:
@@ -378,9 +385,8 @@ def _finished(app: Sphinx, exception: Exception | None) -> None:
     write_slim_theme(out, state)
     card, stamp = out / "_static" / CARD, state / "mcreport-card.key"  # drawn again on a change
     key = "\n".join([site_name(app), *(deps.file_hash(f) for f in (Path(__file__), PACKAGE / "figures.py"))])
-    if not card.is_file() or not stamp.is_file() or stamp.read_text(encoding="utf-8") != key:
+    if _changed(stamp, key) or not card.is_file():
         draw_card(card, site_name(app), "A study report and knowledge base")
-        stamp.write_text(key, encoding="utf-8")
     base = (app.config.html_baseurl or "").rstrip("/") + "/"
     if app.config.html_baseurl:
         urls = "".join(f"  <url><loc>{escape(base + app.builder.get_target_uri(doc))}</loc></url>\n"
