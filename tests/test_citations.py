@@ -252,3 +252,35 @@ def test_changed_bibliography_rewrites_the_pages_citing_relabelled_works(project
     listed = [label for label, _text in _list(app).values()]
     assert listed[3:] == ["Tiny Office, 2023a", "Tiny Office, 2023b", "Tiny Office, 2023c",
                           "Tiny Office, 2023d"]
+
+
+# ---------------------------------------------------------------------------------------------
+# What is kept from one build to the next
+# ---------------------------------------------------------------------------------------------
+
+
+def test_memo_reuses_a_result_only_for_the_same_entry_label_and_code():
+    entry = parse_string("@misc{a, author = {{Tiny Office}}, title = {One}, year = {2023}}",
+                         "bibtex").entries["a"]
+    first = citations.Memo()
+    assert first.get("formatted", entry, "label", lambda: "one") == "one"
+    later = citations.Memo(first.saved())  # the next build, from the saved environment
+    assert later.get("formatted", entry, "label", lambda: "again") == "one"
+    assert later.get("formatted", entry, "other label", lambda: "relabelled") == "relabelled"
+    entry.fields["title"] = "Two"
+    assert later.get("formatted", entry, "label", lambda: "retitled") == "retitled"
+    assert len(later.saved()[1]) == 3  # what this build used, and nothing else
+    other_code = citations.Memo(("an earlier version of the module", later.saved()[1]))
+    assert other_code.get("formatted", entry, "label", lambda: "new code") == "new code"
+
+
+def test_an_edited_entry_is_formatted_again(project):
+    app, warnings = build(project)
+    assert warnings == ""
+    bib = project / "references.bib"
+    bib.write_text(bib.read_text(encoding="utf-8").replace("{NQF} online tool", "{NQF} register"),
+                   encoding="utf-8")
+    app, warnings = build(project)
+    assert warnings == ""
+    texts = [text for _label, text in _list(app).values()]
+    assert any("NQF register" in t for t in texts) and not any("online tool" in t for t in texts)

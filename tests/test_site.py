@@ -11,6 +11,8 @@ import pytest
 
 from mcreport import site
 
+from .serving import is_third_party, serve
+
 PAGE = """<!DOCTYPE html><html><head>
 <link rel="stylesheet" href="_static/style.css?digest=1"><link rel="canonical" href="https://x.org/">
 <script src="_static/app.js"></script></head>
@@ -30,11 +32,11 @@ def test_page_finds_loaded_urls_and_images():
 
 def test_origins():
     local = "http://127.0.0.1:8123"
-    assert not site.is_third_party("http://127.0.0.1:8123/_static/a.js", local + "/")
-    assert site.is_third_party("http://127.0.0.1:9999/a.js", local)
-    assert site.is_third_party("https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js", local)
-    assert not site.is_third_party("data:image/svg+xml;base64,AAAA", local)
-    assert not site.is_third_party("blob:http://127.0.0.1:8123/1234", local)
+    assert not is_third_party("http://127.0.0.1:8123/_static/a.js", local + "/")
+    assert is_third_party("http://127.0.0.1:9999/a.js", local)
+    assert is_third_party("https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js", local)
+    assert not is_third_party("data:image/svg+xml;base64,AAAA", local)
+    assert not is_third_party("blob:http://127.0.0.1:8123/1234", local)
 
 
 @pytest.mark.parametrize(("alt", "src", "problem"), [
@@ -99,7 +101,7 @@ def test_linkcheck_finds_broken_links_and_anchors(small_site, capfd):
 
 
 def test_serve_compresses_text_like_github_pages(small_site):
-    with site.serve(small_site) as url:
+    with serve(small_site) as url:
         req = urllib.request.Request(url + "book/ch.html", headers={"Accept-Encoding": "gzip"})
         with urllib.request.urlopen(req) as response:
             assert response.headers["Content-Encoding"] == "gzip"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 from xml.etree import ElementTree
 
 import pytest
@@ -153,3 +154,17 @@ def test_the_site_is_named_by_the_books_title():
 
     app = SimpleNamespace(config=SimpleNamespace(html_title="A report", project="Project name not set"))
     assert webpage.site_name(app) == "A report"
+
+
+def test_templates_are_compiled_once_and_kept_beside_the_doctrees(tmp_path):
+    import jinja2
+
+    loader = jinja2.DictLoader({"page.html": "<p>{{ title }}</p>"})
+    html = SimpleNamespace(builder=SimpleNamespace(templates=SimpleNamespace(
+        environment=jinja2.Environment(loader=loader))), doctreedir=str(tmp_path / "doctrees"))
+    webpage._template_cache(html)
+    assert html.builder.templates.environment.get_template("page.html").render(title="A") == "<p>A</p>"
+    assert len(list((tmp_path / "doctrees" / "templates").glob("*.cache"))) == 1
+    latex = SimpleNamespace(builder=SimpleNamespace(), doctreedir=str(tmp_path / "latex"))
+    webpage._template_cache(latex)  # a builder without HTML templates: nothing to keep
+    assert not (tmp_path / "latex").exists()

@@ -3,9 +3,9 @@
     python -m mcreport.bench          # -> _build/bench.md, _build/bench.json
 
 With the build driver: every notebook one after another (the serial sum); a clean build; a
-rebuild with no change, after a prose edit, after a data edit (one dataset's rows reversed); a
-second clean build, compared with the first. Each target is reported met or missed; only a
-failing build fails the bench.
+rebuild with no change, after a prose edit (the median of three), after a data edit (one
+dataset's rows reversed); a second clean build, compared with the first. Each target is
+reported met or missed; only a failing build fails the bench.
 """
 
 from __future__ import annotations
@@ -80,10 +80,13 @@ def bench(repo: Path) -> dict:
         wall, executed = run(book, "mcreport.build", "-q")
         rows.append(("rebuild, no change", f"{wall:.2f} s, {len(executed)} executed",
                      wall <= 1.0 and not executed))
-        page = book / "book" / "conclusions.md"
-        page.write_text(page.read_text(encoding="utf-8") + "\nA sentence.\n", encoding="utf-8")
-        wall, executed = run(book, "mcreport.build", "-q")
-        rows.append(("rebuild, prose edit", f"{wall:.1f} s, {len(executed)} executed",
+        page, edits = book / "book" / "conclusions.md", []  # three edits: the median of their times
+        for n in range(3):
+            page.write_text(page.read_text(encoding="utf-8") + f"\nSentence {n}.\n", encoding="utf-8")
+            edits.append(run(book, "mcreport.build", "-q"))
+        wall, executed = sorted(edits, key=lambda edit: edit[0])[1][0], [nb for _, e in edits for nb in e]
+        times = ", ".join(f"{w:.1f}" for w, _ in edits)
+        rows.append(("rebuild, prose edit", f"{wall:.1f} s (median of {times}), {len(executed)} executed",
                      wall <= 3.0 and not executed))
         name = "mooc_supply"
         res = datapackage.resource_descriptor(name, book / "data")

@@ -2,13 +2,13 @@
 
     python -m mcreport.build [--all] [--force] [-q]      # -> _build/html/index.html
 
-The inputs are checked (:mod:`mcreport.checks`); :mod:`mcreport.notebooks` executes the notebooks
-whose inputs changed (``--all``: every one); ``jupyter-book build -n -W --keep-going`` renders
-into ``_build/.work/``, kept so that Sphinx's incremental build (with :mod:`mcreport.sphinxext`)
-re-reads only what a change affects, afresh after a failed or killed build; the pages written are
-checked (:func:`mcreport.site.check`); a copy of the output replaces ``_build/html`` by two
-renames. Nothing runs when every project file has the content of the last good build; builds of
-a checkout wait for each other (a lock the notebook runner's processes share).
+Nothing runs when every project file has the content of the last good build. Otherwise the
+inputs are checked (:mod:`mcreport.checks`, in a child process: before notebooks run, beside
+Sphinx when none has to); :mod:`mcreport.notebooks` executes those whose inputs changed
+(``--all``: all); ``jupyter-book build -n -W --keep-going`` renders into ``_build/.work/``
+(Sphinx's incremental build with :mod:`mcreport.sphinxext`; afresh after a failed or killed
+build); the pages written are checked (:func:`mcreport.site.check`); a copy of the output
+replaces ``_build/html`` by two renames. Builds of a checkout wait for each other.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import gc
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import sys
@@ -25,8 +27,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import checks, notebooks, site
-from .paths import project_root
+sys.dont_write_bytecode = False  # the bytecode cache saves a second per build (set before the imports)
+
+from . import checks, notebooks, site  # noqa: E402
+from .paths import project_root  # noqa: E402
 
 BUILD_FLAGS = ["-n", "-W", "--keep-going"]
 _SKIP = {"_build", "__pycache__", "node_modules"}
@@ -50,25 +54,26 @@ class Result:
         return f"{len(self.executed)} notebook(s) executed; {self.wall:.1f} s; {state}"
 
 
-def sources_digest(root: Path, *folders: str) -> str:
-    """sha256 of the paths and contents of the project's files (or of ``folders``), hidden
-    folders, ``_build`` and the notebooks' figures left out."""
-    digest = hashlib.sha256()
-    for top in [root / f for f in folders] or [root]:
-        for folder, dirs, files in os.walk(top):
-            here = Path(folder)
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP
-                             and here / d != root / "book" / "figures")
-            for name in sorted(files):
-                path = here / name
-                digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-                digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+def sources_digest(root: Path) -> dict[str, str]:
+    """sha256 of the paths and contents of the project's files (``sources``) and of those under
+    :data:`INPUTS` (``inputs``), hidden folders, ``_build`` and the notebooks' figures left out."""
+    digests = {"sources": hashlib.sha256(), "inputs": hashlib.sha256()}
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP
+                         and here / d != root / "book" / "figures")
+        for name in sorted(files):
+            rel = (here / name).relative_to(root).as_posix()
+            entry = rel.encode() + b"\0" + hashlib.sha256((here / name).read_bytes()).digest()
+            for key in ("sources", "inputs") if rel.split("/")[0] in INPUTS else ("sources",):
+                digests[key].update(entry)
+    return {key: digest.hexdigest() for key, digest in digests.items()}
 
 
 def render(root: Path, work: Path, log: Path, quiet: bool) -> int:
     """jupyter-book (its command, in this process) into ``work``; with ``quiet``, its log into
     ``log``. 0 when the book built without a warning."""
+    gc.disable()  # during the imports too (mcreport.sphinxext keeps it off while Sphinx builds)
     from jupyter_book.cli.main import build as jupyter_book
 
     os.environ["MCREPORT_ROOT"] = str(root)
@@ -117,13 +122,16 @@ def build(root: Path | None = None, clean: bool = False, force: bool = False,
         fcntl.flock(lock, fcntl.LOCK_EX)  # another build of this checkout runs: wait for it
         last, incomplete = work / "last-good.json", work / "INCOMPLETE"
         good = json.loads(last.read_text()) if last.is_file() and not incomplete.exists() else {}
-        digest = {"sources": sources_digest(root), "inputs": sources_digest(root, *INPUTS)}
+        digest = sources_digest(root)
         if not (clean or force) and good.get("sources") == digest["sources"] and (
                 root / "_build" / "html" / "index.html").is_file():
             result.up_to_date, result.wall = True, time.perf_counter() - start
             return result
         same = not clean and good.get("inputs") == digest["inputs"]  # data valid, notebooks current
-        if checks.report(root, data=not same):
+        checking = multiprocessing.get_context("fork").Process(  # on the other core, while Sphinx starts
+            target=lambda: sys.exit(bool(checks.report(root, data=not same))))
+        checking.start()
+        if not same and (checking.join() or checking.exitcode):  # notebooks run on sound inputs only
             result.returncode, result.wall = 1, time.perf_counter() - start
             return result
         if clean or not good:  # after a failed or killed build: a fresh environment
@@ -134,14 +142,14 @@ def build(root: Path | None = None, clean: bool = False, force: bool = False,
         except notebooks.NotebookError as exc:
             print(exc, file=sys.stderr)
             result.returncode = 1
-        # what was rendered (an edit made while Sphinx runs is built next time)
-        digest = {"sources": sources_digest(root), "inputs": sources_digest(root, *INPUTS)}
+        digest = digest if same else sources_digest(root)  # what is rendered (notebooks were run)
         html, since = work / "_build" / "html", time.time()  # pages written from now are checked
         if result.returncode == 0:
             result.returncode = render(root, work, work / "html.log", quiet)
         found = site.check(html, since) if result.returncode == 0 else []  # pages written
         for problem in found:
             print(f"  {problem}", file=sys.stderr)
+        found += ["the book's inputs have problems (above)"] if checking.join() or checking.exitcode else []
         if result.returncode == 0 and not found:
             publish(root, html)
             result.published = True
@@ -159,7 +167,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="run even when nothing changed")
     parser.add_argument("-q", "--quiet", action="store_true", help="do not echo Sphinx's log")
     args = parser.parse_args(argv)
-    sys.dont_write_bytecode = False  # the bytecode cache saves seconds per build
     result = build(clean=args.all, force=args.force, quiet=args.quiet)
     for notebook, seconds in sorted(result.executed.items()):
         print(f"  executed {notebook} in {seconds:.1f} s")

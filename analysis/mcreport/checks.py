@@ -11,7 +11,8 @@
 - ``references.bib`` (:func:`mcreport.references.check_bibliography`), and every cited key
   resolves (:func:`mcreport.references.unknown_citations`).
 
-The build calls :func:`report` first and executes nothing when it finds a problem.
+The build calls :func:`report` first: it executes no notebook and publishes nothing when it
+finds a problem.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from . import datapackage, references
 from .paths import project_root
 
 
 def problems(root: Path | None = None, data: bool = True) -> list[str]:
     """Every problem of the book's inputs (``data=False``: the data package left out); [] when
     the book may be built."""
+    from . import datapackage, references  # here: the build driver imports this module only to fork
+
     root = root or project_root()
     found = [str(p) for p in datapackage.problems(root / "data")] if data else []
     pages = references.check_pages(root)
@@ -44,7 +46,7 @@ def report(root: Path | None = None, stream: TextIO | None = None, data: bool = 
     found = problems(root, data)
     stream = stream or sys.stderr
     if found:
-        print(f"The book's inputs have {len(found)} problem(s); nothing was built:", file=stream)
+        print(f"The book's inputs have {len(found)} problem(s); nothing is published:", file=stream)
         for line in found:
             print(f"  {line}", file=stream)
         stream.flush()

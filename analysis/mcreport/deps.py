@@ -120,7 +120,7 @@ def pasted_notebooks(page: Path) -> list[Path]:
     text = ("\n".join(_cells(page, "markdown")) if page.suffix == ".ipynb"
             else page.read_text(encoding="utf-8"))
     refs = _GLUE_REF.findall(text) + _GLUE_ARG.findall(text) + _GLUE_DOC.findall(text)
-    return list(dict.fromkeys(Path(os.path.abspath(page.parent / ref)) for ref in refs))
+    return list(dict.fromkeys(Path(os.path.abspath(page.parent / ref)) for ref in dict.fromkeys(refs)))
 
 
 @dataclass

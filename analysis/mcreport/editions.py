@@ -167,17 +167,19 @@ def values_table(notebooks: Mapping[str, Path], pages: Iterable[Path], root: Pat
             text = page.read_text(encoding="utf-8")
         except OSError:
             continue
+        refs = glue_references(text) if "{glue" in text else []  # most pages paste nothing
+        if not refs:
+            continue
         doc = _docname(page, root)
         title = page_title(text, doc)
-        for path, name in glue_references(text):
-            if path:
+        names: dict[str, str] = {"": doc}  # notebook path as written -> its name in the book
+        for path, name in refs:
+            if path not in names:
                 nb = _docname((page.parent / path), root) if not path.startswith("/") else path.strip("/")
-                nb = re.sub(r"\.ipynb$", "", nb)
-            else:
-                nb = doc
+                names[path] = re.sub(r"\.ipynb$", "", nb)
             entry = {"doc": doc, "title": title}
-            if entry not in where.setdefault(f"{nb}::{name}", []):
-                where[f"{nb}::{name}"].append(entry)
+            if entry not in where.setdefault(f"{names[path]}::{name}", []):
+                where[f"{names[path]}::{name}"].append(entry)
     rows = []
     for nb_doc in sorted(notebooks):
         for name, value in sorted(glued_values(notebooks[nb_doc]).items()):
@@ -195,8 +197,10 @@ def values_document(rows: list[dict], meta: Edition | None = None) -> dict:
 
 def write_values(path: Path, rows: list[dict], meta: Edition | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(values_document(rows, meta), indent=1, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
+    doc = values_document(rows, meta)
+    lines = ",".join("\n" + json.dumps(row, ensure_ascii=False) for row in doc.pop("values"))  # one a line
+    head = json.dumps(doc, ensure_ascii=False)[1:-1]
+    path.write_text("{" + head + (", " if head else "") + f'"values": [{lines}\n]}}\n', encoding="utf-8")
     return path
 
 

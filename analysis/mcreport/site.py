@@ -1,27 +1,21 @@
-"""The built site: what no link checker does, LinkChecker for the rest, and a local server.
+"""The built site: what no link checker does, and LinkChecker for the rest.
 
 :func:`check` (before publishing; :func:`problems` in the browser session): nothing loaded from
 another origin, no root-relative link, every image with an alt text that is not a file name.
 :func:`linkcheck` (``python -m mcreport.site``): the same, then LinkChecker and its
-AnchorCheck over the site's files (external links are not fetched). :func:`serve`: the site on
-localhost, compressed as GitHub Pages serves it.
+AnchorCheck over the site's files (external links are not fetched).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
-import time
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -59,18 +53,6 @@ class Page(HTMLParser):
             self.images.append((a.get("src", ""), dict(attrs).get("alt")))
 
     handle_startendtag = handle_starttag
-
-
-def origin(url: str) -> str:
-    """``scheme://host[:port]`` of an absolute URL, lower case."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
-
-
-def is_third_party(url: str, site_origin: str) -> bool:
-    """A request that leaves ``site_origin`` (``data:``, ``blob:`` and ``about:`` never do)."""
-    return (urlsplit(url).scheme.lower() not in ("data", "blob", "about")
-            and origin(url) != site_origin.rstrip("/").lower())
 
 
 def problems(page: Page) -> list[str]:
@@ -131,29 +113,6 @@ def linkcheck(root: Path | str, require_pdf: bool = False) -> int:
         done = subprocess.run([str(checker), "-f", str(Path(tmp, "linkcheckerrc")), "--no-status",
                                *ignore, *pages])
     return 1 if found or done.returncode else 0
-
-
-@contextlib.contextmanager
-def serve(root: Path | str) -> Iterator[str]:
-    """Serve ``root`` on a free port of 127.0.0.1, gzip-compressed as GitHub Pages
-    serves it (Starlette's static files and GZip middleware under uvicorn); yields the base URL."""
-    import uvicorn
-    from starlette.middleware.gzip import GZipMiddleware
-    from starlette.staticfiles import StaticFiles
-
-    app = GZipMiddleware(StaticFiles(directory=str(root), html=True), minimum_size=1)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1))
-    sock = socket.create_server(("127.0.0.1", 0))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started and thread.is_alive():
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}/"
-    finally:
-        server.should_exit = True
-        thread.join()
-        sock.close()
 
 
 def main(argv: list[str] | None = None) -> int:

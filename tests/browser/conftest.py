@@ -24,6 +24,8 @@ import pytest
 
 from mcreport import site
 
+from ..serving import is_third_party, origin, serve
+
 SITE = os.environ.get("MCREPORT_SITE")
 if not SITE:
     collect_ignore_glob = ["test_*.py"]
@@ -82,7 +84,7 @@ def built(site_root) -> site.Site:
 
 @pytest.fixture(scope="session")
 def base_url(site_root):
-    with site.serve(site_root) as url:
+    with serve(site_root) as url:
         yield url
 
 
@@ -106,11 +108,11 @@ def open_context(browser, base_url: str, blocked: list[str], **options):
     aborted."""
     context = browser.new_context(**options)
     context.set_default_timeout(TIMEOUT)
-    local = site.origin(base_url)
+    local = origin(base_url)
 
     def route(route):
         url = route.request.url
-        if site.is_third_party(url, local):
+        if is_third_party(url, local):
             blocked.append(url)
             route.abort()
         else:
@@ -129,7 +131,7 @@ def visit(browser, base_url: str, page_path: str) -> Visit:
         f"{msg.text} ({msg.location.get('url', '')}:{msg.location.get('lineNumber', '')})"))
     page.on("pageerror", lambda exc: result.console_errors.append(f"uncaught: {exc}"))
     page.on("request", lambda req: requests.append(req))
-    page.on("requestfailed", lambda req: not site.is_third_party(req.url, site.origin(base_url))
+    page.on("requestfailed", lambda req: not is_third_party(req.url, origin(base_url))
             and result.failed.append(f"{req.url}: {req.failure}"))
 
     def on_response(response):
@@ -148,7 +150,7 @@ def visit(browser, base_url: str, page_path: str) -> Visit:
         result.first_contentful_paint = paints.get("first-contentful-paint")
         result.dom = page.content()
         for request in requests:
-            if site.is_third_party(request.url, site.origin(base_url)):
+            if is_third_party(request.url, origin(base_url)):
                 continue
             if request.url.startswith(("data:", "blob:")):
                 continue

@@ -9,6 +9,7 @@ its current inputs is a warning (``mcreport_stale_notebooks``: ``"warning"`` or 
 
 from __future__ import annotations
 
+import functools
 import gc
 from pathlib import Path
 
@@ -47,10 +48,10 @@ class ContentCollector(EnvironmentCollector):
             str(f): deps.file_hash(f) for f in files}
 
     def get_outdated_docs(self, app, env, added, changed, removed) -> list[str]:
-        app.mcreport_removed = bool(removed)
+        app.mcreport_removed, now = bool(removed), functools.cache(deps.file_hash)  # each file once
         out = [doc for doc, files in getattr(env, "mcreport_hashes", {}).items()
                if doc in env.found_docs and doc not in changed and doc not in added
-               and any(deps.file_hash(Path(f)) != h for f, h in files.items())]
+               and any(now(f) != h for f, h in files.items())]
         if out:
             logger.info(f"[mcreport] changed in content, re-reading: {', '.join(sorted(out))}")
         return out
@@ -75,10 +76,9 @@ def _before_read(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> Non
     app.mcreport_outlines = {doc: _outline(env, doc) for doc in docnames}
 
 
+@functools.cache  # one graph a build
 def _graph(app: Sphinx) -> dict[str, deps.Node]:
-    if getattr(app, "mcreport_graph", None) is None:
-        app.mcreport_graph = deps.graph(Path(app.srcdir))
-    return app.mcreport_graph
+    return deps.graph(Path(app.srcdir))
 
 
 def setup(app: Sphinx) -> dict:

@@ -22,11 +22,13 @@ bibliography changes the label of a work, the pages citing it are written again.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import pybtex.plugin
@@ -201,6 +203,33 @@ _catalogue = Catalogue(())  # replaced when a builder starts (see _build_catalog
 _printing = False  # True when the builder makes the printed report (LaTeX): see _build_catalogue
 
 
+class Memo:
+    """What this module computes of each bibliography entry (its work, its formatted text),
+    kept from one build to the next in the Sphinx environment: sphinxcontrib-bibtex formats every
+    entry of the bibliography (twice, with the tooltips) on every build, most of the time of a
+    one-page rebuild. A result is reused while the entry's fields and names, what it was computed
+    with (the label, print or site) and this module's code are the same."""
+
+    CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+    def __init__(self, saved: tuple[str, dict] | None = None) -> None:
+        self.old = saved[1] if saved and saved[0] == self.CODE else {}
+        self.new: dict = {}  # what this build used: all that is kept for the next
+
+    def saved(self) -> tuple[str, dict]:
+        return (self.CODE, self.new)
+
+    def get(self, kind: str, entry: Any, extra: Any, compute: Callable[[], Any]) -> Any:
+        key = (kind, extra, entry.key, entry.type, tuple((k, str(v)) for k, v in entry.fields.items()),
+               tuple((role, tuple(map(str, people))) for role, people in entry.persons.items()))
+        if key not in self.new:
+            self.new[key] = self.old[key] if key in self.old else compute()
+        return self.new[key]
+
+
+_memo = Memo()
+
+
 def current() -> Catalogue:
     """The catalogue of the bibliography of the build under way."""
     return _catalogue
@@ -233,10 +262,12 @@ class AuthorYearFormattingStyle(PlainStyle):
     default_sorting_style = STYLE
 
     def format_entry(self, label, entry, bib_data=None):
-        """In print, the entry without an audit note (see :data:`AUDIT_NOTE`)."""
+        """In print, the entry without an audit note (see :data:`AUDIT_NOTE`); as formatted in
+        an earlier build when it can be (:class:`Memo`)."""
         if _printing:
             entry = without_audit_note(entry)
-        return super().format_entry(label, entry, bib_data=bib_data)
+        return _memo.get("formatted", entry, label,
+                         lambda: super(AuthorYearFormattingStyle, self).format_entry(label, entry, bib_data))
 
     def format_title(self, e, which_field, as_sentence=True):
         """Titles as written in the bibliography (no forced sentence case: names keep capitals)."""
@@ -377,18 +408,26 @@ def register_plugins() -> None:
     pybtex.plugin.register_plugin("pybtex.style.sorting", STYLE, AuthorYearSortingStyle, force=True)
 
 
+def _person_key(person: PersonStyle) -> tuple:
+    """The options of a person style (its name style plugin by its name)."""
+    return tuple((f.name, str(getattr(person, f.name))) for f in fields(person) if f.name != "style_plugin")
+
+
 def _build_catalogue(app: Sphinx) -> None:
     """After sphinxcontrib-bibtex has read ``bibtex_bibfiles``: the catalogue of all their entries.
 
     Keys whose label differs from the last build are kept: the pages citing them are written
     again (their citations are rendered when a page is written, not when it is read)."""
-    global _catalogue, _printing
+    global _catalogue, _printing, _memo
     _printing = app.builder.format == "latex"
+    _memo = Memo(getattr(app.env, "mcreport_bibliography_memo", None))
+    app.env.mcreport_bibliography_memo = _memo.saved()  # pickled with the environment
     domain = app.env.get_domain("cite")
     bibdata = domain.data["bibdata"]
     keys = [key for bibfile in bibdata.bibfiles.values() for key in bibfile.keys]
-    person = getattr(getattr(domain, "reference_style", None), "person", None)
-    _catalogue = Catalogue.of_entries((bibdata.data.entries[key] for key in keys), person)
+    person = getattr(getattr(domain, "reference_style", None), "person", None) or PersonStyle()
+    _catalogue = Catalogue([_memo.get("work", entry, _person_key(person), lambda e=entry: work_of(e, person))
+                            for entry in (bibdata.data.entries[key] for key in keys)], person)
     labels = {key: _catalogue.label(bibdata.data.entries[key]) for key in keys}
     old = getattr(app.env, _ENV_LABELS, None)
     app._mcreport_relabelled = (  # type: ignore[attr-defined]

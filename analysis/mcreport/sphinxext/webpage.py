@@ -18,7 +18,9 @@
 - no content outside a landmark: the home link of the sidebar is a navigation named "Home"
   (``templates/navbar-logo.html``); empty corner cells of notebook tables are plain cells;
 - the bibliography is a list of list items for assistive technology (Sphinx writes
-  ``role="list"`` with ``doc-biblioentry`` children, a deprecated role that a list cannot hold).
+  ``role="list"`` with ``doc-biblioentry`` children, a deprecated role that a list cannot hold);
+- the theme's templates are compiled once and kept beside the doctrees (Jinja's bytecode
+  cache, which compiles a template again when its source changes), not in every build.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from docutils import nodes
+from jinja2 import FileSystemBytecodeCache
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
@@ -55,6 +58,14 @@ def _config_inited(app: Sphinx, config: Config) -> None:
         config.templates_path.append(str(TEMPLATES))
     if str(STATIC) not in config.html_static_path:
         config.html_static_path.append(str(STATIC))
+
+
+def _template_cache(app: Sphinx) -> None:
+    environment = getattr(getattr(app.builder, "templates", None), "environment", None)
+    if environment is not None:  # the HTML builders' Jinja environment
+        folder = Path(app.doctreedir) / "templates"
+        folder.mkdir(parents=True, exist_ok=True)
+        environment.bytecode_cache = FileSystemBytecodeCache(str(folder))
 
 
 def svg_size(text: str) -> tuple[int, int] | None:
@@ -474,6 +485,7 @@ _SIDEBAR_BUTTONS = (
 def setup(app: Sphinx) -> dict:
     app.connect("env-updated", _write_scorer)
     app.connect("config-inited", _config_inited)
+    app.connect("builder-inited", _template_cache)
     app.add_css_file(ICONS_CSS)
     # the theme's toggles of nested navigation sections are icons only: give them a name
     app.add_js_file(None, body=_NAME_TOGGLES)
