@@ -28,6 +28,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -208,9 +209,11 @@ class Memo:
     kept from one build to the next in the Sphinx environment: sphinxcontrib-bibtex formats every
     entry of the bibliography (twice, with the tooltips) on every build, most of the time of a
     one-page rebuild. A result is reused while the entry's fields and names, what it was computed
-    with (the label, print or site) and this module's code are the same."""
+    with (the label, print or site), this module's code and the versions of pybtex,
+    sphinxcontrib-bibtex and latexcodec are the same."""
 
-    CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    CODE = hashlib.sha256(Path(__file__).read_bytes() + " ".join(  # this module, and what it formats with
+        version(name) for name in ("pybtex", "sphinxcontrib-bibtex", "latexcodec")).encode()).hexdigest()
 
     def __init__(self, saved: tuple[str, dict] | None = None) -> None:
         self.old = saved[1] if saved and saved[0] == self.CODE else {}
