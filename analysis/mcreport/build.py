@@ -88,6 +88,8 @@ def render(root: Path, work: Path, log: Path, quiet: bool) -> int:
         except Exception as exc:  # noqa: BLE001 - Sphinx's own report is in the log above
             print(exc, file=sys.stderr)
             return 1
+        finally:
+            gc.enable()
     return 0
 
 
@@ -131,7 +133,12 @@ def build(root: Path | None = None, clean: bool = False, force: bool = False,
         checking = multiprocessing.get_context("fork").Process(  # on the other core, while Sphinx starts
             target=lambda: sys.exit(bool(checks.report(root, data=not same))))
         checking.start()
-        if not same and (checking.join() or checking.exitcode):  # notebooks run on sound inputs only
+
+        def sound() -> bool:  # waits for the check (the child printed its problems)
+            checking.join()
+            return checking.exitcode == 0
+
+        if not same and not sound():  # notebooks run on sound inputs only
             result.returncode, result.wall = 1, time.perf_counter() - start
             return result
         if clean or not good:  # after a failed or killed build: a fresh environment
@@ -149,13 +156,12 @@ def build(root: Path | None = None, clean: bool = False, force: bool = False,
         found = site.check(html, since) if result.returncode == 0 else []  # pages written
         for problem in found:
             print(f"  {problem}", file=sys.stderr)
-        found += ["the book's inputs have problems (above)"] if checking.join() or checking.exitcode else []
-        if result.returncode == 0 and not found:
+        if result.returncode == 0 and not found and sound():
             publish(root, html)
             result.published = True
             incomplete.unlink()
             last.write_text(json.dumps(digest))
-        result.returncode = result.returncode or int(bool(found))
+        result.returncode = result.returncode or int(bool(found) or not sound())
         result.wall = time.perf_counter() - start
     return result
 

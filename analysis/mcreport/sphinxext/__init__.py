@@ -76,9 +76,10 @@ def _before_read(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> Non
     app.mcreport_outlines = {doc: _outline(env, doc) for doc in docnames}
 
 
-@functools.cache  # one graph a build
 def _graph(app: Sphinx) -> dict[str, deps.Node]:
-    return deps.graph(Path(app.srcdir))
+    if getattr(app, "mcreport_graph", None) is None:  # one graph a build
+        app.mcreport_graph = deps.graph(Path(app.srcdir))
+    return app.mcreport_graph
 
 
 def setup(app: Sphinx) -> dict:
