@@ -71,6 +71,25 @@ def test_title_edit_is_shown_in_every_page_s_navigation(tiny_book: TinyBook):
     assert "The figure of the book" not in tiny_book.text("book/page")
 
 
+def test_stylesheet_edit_is_published_and_every_page_links_the_new_one(tiny_book: TinyBook):
+    """Sphinx copies static files only when it writes a page: a changed one writes every page
+    (each links it with its checksum)."""
+    tiny_book.settle()
+    published = tiny_book.root / "_build" / "html" / "_static" / "tiny.css"
+    link = re.compile(r'href="[./]*_static/tiny\.css\?v=(\w+)"')
+    before = link.findall(tiny_book.site("book/page").read_text(encoding="utf-8"))
+    assert before
+    with tiny_book.edited("_static/tiny.css", "#222", "#333"):
+        result = tiny_book.build()
+        assert result.ok, result.log[-3000:]
+        assert result.executed == [] and "a static file changed: writing every page" in result.log
+        assert "#333" in published.read_text(encoding="utf-8")
+        for page in ("book/page", "book/figure", "analysis/a"):  # the stylesheet's new checksum
+            assert link.findall(tiny_book.site(page).read_text(encoding="utf-8")) not in ([], before)
+    assert tiny_book.build().ok
+    assert "#222" in published.read_text(encoding="utf-8")
+
+
 def test_code_edit_executes_that_notebook_only_and_repastes(tiny_book: TinyBook):
     tiny_book.settle()
     new = 'beta = load("beta")\nglue("b_max", beta.value.max() + 10)'

@@ -199,6 +199,8 @@ def make_book(root: Path) -> Path:
     (root / "references.bib").write_text(BIB)
     (root / "requirements" / "book.lock").write_text(LOCK)
     (root / "book" / "index.md").write_text(INDEX)
+    (root / "_static").mkdir()  # jupyter-book links every stylesheet found here
+    (root / "_static" / "tiny.css").write_text("p { color: #222; }\n")
     (root / "book" / "page.md").write_text(PAGE)
     (root / "book" / "figure.md").write_text(FIGURE_PAGE)
     (root / "book" / "bibliography.md").write_text(BIBLIOGRAPHY)

@@ -6,6 +6,7 @@ with alt text; search finds known pages; figures stay readable on a narrow scree
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -57,6 +58,18 @@ def test_alt_texts_and_origins_on_live_pages(request, crawl, built):
     if request.config.getoption("--require-pdf") and not built.exists(site.PDF_NAME):
         bad.append(f"{site.PDF_NAME} is not next to the HTML")
     assert not bad, f"{len(bad)} problem(s):" + _listing(bad)
+
+
+def test_every_icon_has_its_glyph(built):
+    """Icons are masks drawn by ``mcreport-icons.css``: an icon class without its rule there shows
+    as a filled square (the sidebar's section toggles once did)."""
+    css = (built.root / "_static" / "mcreport-icons.css").read_text(encoding="utf-8")
+    drawn = set(re.findall(r"\.(fa-[a-z0-9-]+)\s*\{", css))
+    used = {name for page in built.pages() for name in re.findall(
+        r"\b(fa-[a-z0-9-]+)", " ".join(re.findall(r'class="([^"]*)"', (built.root / page).read_text(
+            encoding="utf-8"))))}
+    missing = sorted(used - drawn - {"fa-solid", "fa-regular", "fa-brands", "fa-lg", "fa-fw"})
+    assert not missing, f"icons without a glyph in mcreport-icons.css: {', '.join(missing)}"
 
 
 @pytest.mark.parametrize(("term", "expected"), SEARCHES)

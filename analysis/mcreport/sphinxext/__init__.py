@@ -3,8 +3,10 @@
 Each page notes as dependencies the notebooks whose values or figures it shows (the graph of
 :mod:`mcreport.deps`); an environment collector re-reads a page when its source or a dependency
 changed in content, and writes every page when a page's titles, labels or toctree entries
-changed (each page's navigation shows them). A notebook whose stored outputs are not those of
-its current inputs is a warning (``mcreport_stale_notebooks``: ``"warning"`` or ``"ignore"``).
+changed (each page's navigation shows them) or a file of ``html_static_path`` did (Sphinx
+copies those only when it writes a page, and each page links them with their checksum). A
+notebook whose stored outputs are not those of its current inputs is a warning
+(``mcreport_stale_notebooks``: ``"warning"`` or ``"ignore"``).
 """
 
 from __future__ import annotations
@@ -57,10 +59,16 @@ class ContentCollector(EnvironmentCollector):
         return out
 
     def get_updated_docs(self, app: Sphinx, env: BuildEnvironment) -> list[str]:
-        """Every page, when what pages show of each other changed (see the module's docstring)."""
-        before = getattr(app, "mcreport_outlines", {})
+        """Every page, when what pages show of each other or a static file changed (see the
+        module's docstring)."""
+        before, static = getattr(app, "mcreport_outlines", {}), _static(app)
+        restyled = getattr(env, "mcreport_static", None) != static
+        env.mcreport_static = static
         if getattr(app, "mcreport_removed", False) or any(_outline(env, d) != o for d, o in before.items()):
             logger.info("[mcreport] titles or the table of contents changed: writing every page")
+            return sorted(env.found_docs)
+        if restyled:  # Sphinx copies static files only when it writes a page
+            logger.info("[mcreport] a static file changed: writing every page (each links it by checksum)")
             return sorted(env.found_docs)
         return []
 
@@ -70,6 +78,13 @@ def _outline(env: BuildEnvironment, docname: str) -> tuple:
     toc = env.tocs.get(docname)
     labels = sorted((k, v) for k, v in env.get_domain("std").labels.items() if v[0] == docname)
     return (toc.astext() if toc is not None else None, labels, env.toctree_includes.get(docname))
+
+
+def _static(app: Sphinx) -> dict[str, str]:
+    """The files of ``html_static_path`` (the site's stylesheets, scripts, fonts) with their sha256."""
+    tops = [Path(app.confdir, entry) for entry in app.config.html_static_path]
+    return {str(f): deps.file_hash(f) for top in tops for f in ([top] if top.is_file() else sorted(
+        top.rglob("*"))) if f.is_file()}
 
 
 def _before_read(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
